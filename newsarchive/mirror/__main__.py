@@ -1,0 +1,42 @@
+"""``python -m newsarchive.mirror``: serve the mirror until interrupted.
+
+Prints the base URL on the first line and the matching ``NEWSARCHIVE_HOST_MAP``
+(JSON) on the second, then serves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from newsarchive.mirror.content import MirrorConfig
+from newsarchive.mirror.server import FaultRule, host_map, serve
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m newsarchive.mirror", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    parser.add_argument("--articles", type=int, default=60, help="number of aggregator articles")
+    parser.add_argument("--seed", type=int, default=2025, help="content seed")
+    parser.add_argument("--epoch", type=int, default=0, help="later epochs add and edit articles")
+    parser.add_argument("--faults", default="{}", help='JSON: {"/path-prefix": {"status": 503, "times": 2}}')
+    args = parser.parse_args(argv)
+    faults = {prefix: FaultRule(**spec) for prefix, spec in json.loads(args.faults).items()}
+    server = serve(MirrorConfig(seed=args.seed, articles=args.articles, epoch=args.epoch),
+                   host=args.host, port=args.port, faults=faults)
+    url = f"http://{args.host}:{server.server_address[1]}"
+    print(url, flush=True)
+    print(json.dumps(host_map(url)), flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,287 @@
+"""The mirror's HTTP server: one port, many sites, chosen by the ``Host`` header.
+
+``python -m newsarchive.mirror --articles 60`` binds 127.0.0.1 on a free port
+and prints its base URL as the first line of stdout; the crawler reaches it
+through ``NEWSARCHIVE_HOST_MAP`` (see :func:`host_map`). Tests and benchmarks use
+:class:`MirrorServer`, which runs that command as a child process.
+
+Fault modes (for the hardening tests) are either per-path rules given with
+``--faults`` (JSON: path prefix → :class:`FaultRule` fields) or the fixed
+endpoints under ``/_fault/`` on every host, listed in :meth:`Handler._fault`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+from newsarchive.mirror.content import ICMA_HOST, SOURCES, MirrorConfig, MirrorSite
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+
+@dataclass
+class Reply:
+    """What a site app answers for one request."""
+
+    status: int = 200
+    body: bytes | str = b""
+    content_type: str = "text/html; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def payload(self) -> bytes:
+        if isinstance(self.body, bytes):
+            return self.body
+        return self.body.encode("utf-8")
+
+
+@dataclass(frozen=True)
+class MirrorRequest:
+    host: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+
+class SiteApp(Protocol):
+    def handle(self, request: MirrorRequest) -> Reply | None:
+        """The reply for *request*, or ``None`` for 404."""
+
+
+@dataclass
+class FaultRule:
+    """A fault applied to every path starting with a prefix (``--faults``)."""
+
+    status: int | None = None
+    times: int | None = None
+    """Apply to the first N requests only (then serve normally); ``None`` = always."""
+    retry_after: str | None = None
+    delay: float = 0.0
+    truncate: bool = False
+    hits: int = 0
+
+
+NOT_FOUND_PAGE = "<!doctype html><html><head><title>404</title></head><body><h1>Səhifə tapılmadı</h1></body></html>"
+
+
+def build_apps(site: MirrorSite) -> dict[str, SiteApp]:
+    from newsarchive.mirror.icma import IcmaApp
+    from newsarchive.mirror.sources import SourceApp
+
+    apps: dict[str, SiteApp] = {ICMA_HOST: IcmaApp(site)}
+    for host in SOURCES:
+        apps[host] = SourceApp(site, host)
+    return apps
+
+
+def host_map(base_url: str) -> dict[str, str]:
+    """``NEWSARCHIVE_HOST_MAP`` for a mirror at *base_url*: every served host."""
+    return {host: base_url for host in (ICMA_HOST, *SOURCES)}
+
+
+class MirrorHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+
+    def __init__(self, address: tuple[str, int], site: MirrorSite,
+                 faults: dict[str, FaultRule] | None = None) -> None:
+        super().__init__(address, Handler)
+        self.site = site
+        self.apps = build_apps(site)
+        self.faults = faults or {}
+        self.lock = threading.Lock()
+        self.flaky_hits: dict[str, int] = {}
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: MirrorHTTPServer
+    protocol_version = "HTTP/1.1"
+    server_version = "newsarchive-mirror/1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass  # quiet: tests and benchmarks read stdout
+
+    def do_HEAD(self) -> None:
+        self.do_GET(head=True)
+
+    def do_GET(self, head: bool = False) -> None:
+        parts = urlsplit(self.path)
+        host = (self.headers.get("Host") or "").split(":")[0].lower().removeprefix("www.")
+        request = MirrorRequest(host=host, path=parts.path or "/", query=parse_qs(parts.query),
+                                headers={k.lower(): v for k, v in self.headers.items()})
+        if request.path.startswith("/_fault/"):
+            self._fault(request, head)
+            return
+        rule = self._rule_for(request.path)
+        if rule is not None and self._apply_rule(rule, request, head):
+            return
+        app = self.server.apps.get(host)
+        reply = app.handle(request) if app is not None else None
+        if reply is None:
+            reply = Reply(404, NOT_FOUND_PAGE)
+        self._send(reply, head, truncate=bool(rule and rule.truncate))
+
+    # -- plumbing -------------------------------------------------------------------
+    def _send(self, reply: Reply, head: bool, *, truncate: bool = False) -> None:
+        payload = reply.payload()
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        declared = len(payload) + (1000 if truncate else 0)
+        self.send_header("Content-Length", str(declared))
+        if truncate:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if not head:
+            self.wfile.write(payload)
+        if truncate:
+            self.wfile.flush()
+            self.close_connection = True
+
+    def _rule_for(self, path: str) -> FaultRule | None:
+        for prefix, rule in self.server.faults.items():
+            if path.startswith(prefix):
+                return rule
+        return None
+
+    def _apply_rule(self, rule: FaultRule, request: MirrorRequest, head: bool) -> bool:
+        with self.server.lock:
+            rule.hits += 1
+            active = rule.times is None or rule.hits <= rule.times
+        if not active:
+            return False
+        if rule.delay:
+            time.sleep(rule.delay)
+        if rule.status is not None:
+            headers = {"Retry-After": rule.retry_after} if rule.retry_after else {}
+            self._send(Reply(rule.status, f"<html><body>{rule.status}</body></html>", headers=headers), head)
+            return True
+        return False
+
+    def _fault(self, request: MirrorRequest, head: bool) -> None:
+        """Fixed fault endpoints, available on every host.
+
+        - ``/_fault/status/<code>[?retry_after=N]``
+        - ``/_fault/flaky/<key>?fail=N[&code=503]``: fails N times per key, then 200
+        - ``/_fault/slow/<seconds>``
+        - ``/_fault/truncated``: Content-Length larger than the body
+        - ``/_fault/charset/<declared>/<actual>``: Azerbaijani text in *actual*, labelled *declared*
+        - ``/_fault/redirect/<n>``: a chain of n redirects ending at ``/_fault/ok``
+        - ``/_fault/loop``: a redirect loop
+        - ``/_fault/trap?page=N``: an endless pagination trap
+        - ``/_fault/huge?mb=N``: a page of N megabytes
+        - ``/_fault/gzipbomb?mb=N``: N megabytes of zeros, gzip-encoded
+        - ``/_fault/empty``, ``/_fault/ok``
+        """
+        parts = request.path.strip("/").split("/")[1:]
+        name = parts[0] if parts else ""
+        base = f"https://{request.host}/_fault"
+        if name == "status" and len(parts) > 1:
+            after = request.arg("retry_after")
+            self._send(Reply(int(parts[1]), f"<html><body>{parts[1]}</body></html>",
+                             headers={"Retry-After": after} if after else {}), head)
+        elif name == "flaky":
+            key = "/".join(parts[1:])
+            with self.server.lock:
+                hits = self.server.flaky_hits[key] = self.server.flaky_hits.get(key, 0) + 1
+            if hits <= int(request.arg("fail", "2") or 2):
+                code = int(request.arg("code", "503") or 503)
+                self._send(Reply(code, "<html><body>busy</body></html>", headers={"Retry-After": "0"}), head)
+            else:
+                self._send(Reply(200, f"<html><body><p>flaky {key} ok after {hits - 1}</p></body></html>"), head)
+        elif name == "slow":
+            time.sleep(float(parts[1]) if len(parts) > 1 else 5.0)
+            self._send(Reply(200, "<html><body><p>slow</p></body></html>"), head)
+        elif name == "truncated":
+            self._send(Reply(200, "<html><body><p>" + "Qısa " * 200), head, truncate=True)
+        elif name == "charset" and len(parts) > 2:
+            text = "<html><body><p>Azərbaycan dili: ə, ı, ğ, ş, ç, ö, ü, İ. Русский текст.</p></body></html>"
+            body = text.encode(parts[2], errors="replace")
+            self._send(Reply(200, body, content_type=f"text/html; charset={parts[1]}"), head)
+        elif name == "redirect":
+            n = int(parts[1]) if len(parts) > 1 else 1
+            target = f"{base}/redirect/{n - 1}" if n > 1 else f"{base}/ok"
+            self._send(Reply(301, "", headers={"Location": target}), head)
+        elif name == "loop":
+            self._send(Reply(302, "", headers={"Location": f"{base}/loop"}), head)
+        elif name == "trap":
+            page = int(request.arg("page", "1") or 1)
+            self._send(Reply(200, f'<html><body><p>Səhifə {page}</p>'
+                                  f'<a rel="next" href="{base}/trap?page={page + 1}">Növbəti</a></body></html>'),
+                       head)
+        elif name == "huge":
+            mb = float(request.arg("mb", "50") or 50)
+            self._send(Reply(200, b"<html><body>" + b"x" * int(mb * 1024 * 1024) + b"</body></html>"), head)
+        elif name == "gzipbomb":
+            mb = int(request.arg("mb", "100") or 100)
+            bomb = gzip.compress(b"\0" * (mb * 1024 * 1024), compresslevel=9)
+            self._send(Reply(200, bomb, headers={"Content-Encoding": "gzip"}), head)
+        elif name == "empty":
+            self._send(Reply(200, b""), head)
+        elif name == "ok":
+            self._send(Reply(200, "<html><body><p>ok</p></body></html>"), head)
+        else:
+            self._send(Reply(404, NOT_FOUND_PAGE), head)
+
+
+def serve(config: MirrorConfig, *, host: str = "127.0.0.1", port: int = 0,
+          faults: dict[str, FaultRule] | None = None) -> MirrorHTTPServer:
+    return MirrorHTTPServer((host, port), MirrorSite(config), faults)
+
+
+class MirrorServer:
+    """Run the mirror in a child process for the length of a ``with`` block.
+
+    The child binds port 0 and prints its URL, so there is no port race.
+    """
+
+    def __init__(self, articles: int = 60, *, seed: int = 2025, epoch: int = 0,
+                 faults: dict[str, dict[str, Any]] | None = None) -> None:
+        self.config = MirrorConfig(seed=seed, articles=articles, epoch=epoch)
+        self.faults = faults or {}
+        self.proc: subprocess.Popen[str] | None = None
+        self.url = ""
+
+    @property
+    def site(self) -> MirrorSite:
+        return MirrorSite(self.config)
+
+    @property
+    def host_map(self) -> dict[str, str]:
+        return host_map(self.url)
+
+    def __enter__(self) -> MirrorServer:
+        cmd = [sys.executable, "-m", "newsarchive.mirror", "--articles", str(self.config.articles),
+               "--seed", str(self.config.seed), "--epoch", str(self.config.epoch)]
+        if self.faults:
+            cmd += ["--faults", json.dumps(self.faults)]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("http://"):
+            self.proc.kill()
+            raise RuntimeError(f"mirror did not start: {line!r}")
+        self.url = line
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
