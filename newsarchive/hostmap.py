@@ -15,10 +15,15 @@ can never reach the network by accident.
 from __future__ import annotations
 
 import json
+import socket
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
+
+from newsarchive.netpolicy import BlockedURLError, NetPolicy, ip_literal
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -85,10 +90,14 @@ class HostMap:
 
 
 class HostMapDownloadHandler(HTTP11DownloadHandler):
-    """HTTP(S) download handler that honours ``NEWSARCHIVE_HOST_MAP``.
+    """HTTP(S) download handler that honours ``NEWSARCHIVE_HOST_MAP`` and the network policy.
 
-    Installed for both ``http`` and ``https`` in ``DOWNLOAD_HANDLERS``. With an
-    empty map it is exactly Scrapy's HTTP/1.1 handler.
+    Installed for both ``http`` and ``https`` in ``DOWNLOAD_HANDLERS``. Every
+    request, redirect hops included, is first checked by
+    :class:`~newsarchive.netpolicy.NetPolicy` (scheme, domain lists, private
+    addresses in the URL or in the DNS answer); refused ones fail with
+    :class:`~newsarchive.netpolicy.BlockedURLError` and are never sent. With an
+    empty map and a public host it is Scrapy's HTTP/1.1 handler.
     """
 
     lazy = False
@@ -96,9 +105,15 @@ class HostMapDownloadHandler(HTTP11DownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.host_map = HostMap.from_settings(crawler.settings)
+        self.policy = NetPolicy.from_settings(crawler.settings)
+        self._resolved: dict[tuple[str, int], list[str]] = {}
 
     async def download_request(self, request: Request) -> Response:
+        reason = self.policy.check_url(request.url)
+        if reason is not None:
+            raise BlockedURLError(f"{request.url}: {reason}")
         if not self.host_map:
+            await self._check_dns(request.url)
             return await super().download_request(request)
         target = self.host_map.target(request.url)
         if target is None:
@@ -110,3 +125,25 @@ class HostMapDownloadHandler(HTTP11DownloadHandler):
         local = request.replace(url=target, headers=headers)
         response = await super().download_request(local)
         return response.replace(url=request.url, request=request)
+
+    async def _check_dns(self, url: str) -> None:
+        """Refuse hosts whose DNS answer holds a non-public address."""
+        if self.policy.allow_private:
+            return
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if ip_literal(host):
+            return  # already checked by check_url
+        key = (host, parts.port or (443 if parts.scheme == "https" else 80))
+        addresses = self._resolved.get(key)
+        if addresses is None:
+            try:
+                infos = await maybe_deferred_to_future(
+                    deferToThread(socket.getaddrinfo, key[0], key[1], 0, socket.SOCK_STREAM)
+                )
+            except OSError:
+                return  # let the real connection attempt fail and be retried/reported as usual
+            addresses = self._resolved[key] = sorted({str(info[4][0]) for info in infos})
+        reason = self.policy.check_addresses(host, addresses)
+        if reason is not None:
+            raise BlockedURLError(f"{url}: {reason}")

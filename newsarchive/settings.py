@@ -77,3 +77,21 @@ NEWSARCHIVE_START_URLS = [
     "https://icma.az/",
     "https://icma.az/sitemap.xml",
 ]
+
+# --- Cited sources (untrusted links; see newsarchive/netpolicy.py) -----------
+# Fetch private/loopback/link-local addresses. Never in production.
+NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES = False
+# The aggregator's own hosts: always allowed by the domain lists.
+NEWSARCHIVE_AGGREGATOR_HOSTS = ["icma.az"]
+# Title similarity (0..1) a home-page-only citation's candidate must reach.
+NEWSARCHIVE_ORIGIN_MATCH_THRESHOLD = 0.85
+# Candidates must be published within this many hours of the aggregator's time.
+NEWSARCHIVE_ORIGIN_MATCH_WINDOW_HOURS = 72
+# Child sitemaps read per source site when resolving home-page-only citations.
+NEWSARCHIVE_ORIGIN_MAX_SITEMAPS = 20
+# Per-run cap on article requests to one source domain.
+NEWSARCHIVE_ORIGIN_MAX_REQUESTS_PER_DOMAIN = 2000
+# If set, only these source domains (and subdomains) are fetched.
+NEWSARCHIVE_SOURCE_DOMAINS_ALLOW: list[str] = []
+# Source domains never fetched.
+NEWSARCHIVE_SOURCE_DOMAINS_DENY: list[str] = []

@@ -1,0 +1,108 @@
+"""Which icma.az URLs are articles, which are navigation, and how to read listings.
+
+URL patterns are data (:data:`ARTICLE_PATH`, :data:`NAV_PATHS`) so they can be
+corrected against the live site without touching the spider.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+from parsel import Selector
+from w3lib.url import canonicalize_url
+
+#: Article pages: ``/news/<slug>-<id>``, ``/story/<slug>-<source>-<id>``, RU under ``/ru``.
+ARTICLE_PATH = re.compile(r"^(?:/ru)?/(?:news|story)/[^/?#]+-\d+/?$")
+#: Navigation worth following: home pages, latest-news listings, category pages.
+NAV_PATHS = (
+    re.compile(r"^/(?:ru/?)?$"),
+    re.compile(r"^/(?:son-xeberler|ru/poslednie-novosti)/?$"),
+    re.compile(r"^/(?:ru/)?kateqoriya/[\w-]+/?$"),
+)
+#: Listing links to the next page: ``rel=next`` or a pager link with ``page=``.
+PAGE_PARAM = re.compile(r"[?&]page=(\d+)")
+STATIC_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".css", ".js", ".pdf", ".mp4", ".ico")
+
+
+def canonical_url(url: str) -> str:
+    """One spelling per page: sorted query, no fragment, lower-case host, no ``www.``."""
+    url = canonicalize_url(url, keep_fragments=False)
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    return parts._replace(netloc=netloc).geturl()
+
+
+def is_article_url(url: str, hosts: frozenset[str]) -> bool:
+    parts = urlsplit(url)
+    return (parts.hostname or "").removeprefix("www.") in hosts and bool(ARTICLE_PATH.match(parts.path))
+
+
+def is_nav_url(url: str, hosts: frozenset[str]) -> bool:
+    parts = urlsplit(url)
+    if (parts.hostname or "").removeprefix("www.") not in hosts:
+        return False
+    if parts.path.lower().endswith(STATIC_SUFFIXES):
+        return False
+    return any(p.match(parts.path) for p in NAV_PATHS)
+
+
+def edition_of(url: str) -> str:
+    return "ru" if urlsplit(url).path.startswith("/ru") else "az"
+
+
+@dataclass(frozen=True)
+class ListedLink:
+    url: str
+    text: str
+    date_text: str | None
+    """Text near the link that may hold its date (the list item's remaining text)."""
+
+
+def html_links(html: str, base_url: str) -> Iterator[ListedLink]:
+    """Every ``<a href>`` of a page with its text and the text of its list item / card."""
+    sel = Selector(text=html)
+    for a in sel.xpath("//a[@href]"):
+        href = (a.attrib.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:")):
+            continue
+        text = " ".join(a.xpath(".//text()").getall()).strip()
+        container = a.xpath("ancestor::*[self::li or self::article or self::div][1]")
+        context = " ".join(container.xpath(".//text()").getall()) if container else ""
+        date_text = context.replace(text, " ", 1).strip() or None
+        yield ListedLink(urljoin(base_url, href), text, date_text)
+
+
+def sitemap_locs(body: bytes) -> tuple[list[tuple[str, str | None]], bool]:
+    """``(loc, lastmod)`` pairs of a sitemap or sitemap index, and whether it is an index.
+
+    Parsed without entity expansion or network access (an XML bomb stays inert).
+    """
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
+    try:
+        root = etree.fromstring(body, parser=parser)
+    except etree.XMLSyntaxError:
+        return [], False
+    if root is None:
+        return [], False
+    is_index = etree.QName(root).localname == "sitemapindex"
+    out: list[tuple[str, str | None]] = []
+    for node in root:
+        if not isinstance(node.tag, str):
+            continue
+        loc = lastmod = None
+        for child in node:
+            if not isinstance(child.tag, str):
+                continue
+            name = etree.QName(child).localname
+            if name == "loc":
+                loc = (child.text or "").strip()
+            elif name == "lastmod":
+                lastmod = (child.text or "").strip() or None
+        if loc:
+            out.append((loc, lastmod))
+    return out, is_index
