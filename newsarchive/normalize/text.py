@@ -1,0 +1,379 @@
+"""Text normalisation for Azerbaijani (and Russian) news text.
+
+:func:`normalize_text` is pure and cheap on clean text: every expensive step sits
+behind a precheck (a substring test or one compiled regex ``search``) and the
+character work is done by ``str.translate`` tables. Steps, in order:
+
+1. HTML entities decoded (w3lib, also ``&quot`` without ``;`` and double-escaped
+   ``&amp;quot;``) and tags that leaked into the text stripped (``<br>`` and block
+   tags become line breaks).
+2. Zero-width characters, BOM and C0 control characters removed.
+3. Mojibake (UTF-8 read as Windows-1252/1254/1251, ``Ã¼``, ``Ä±``, ``Й™``)
+   repaired word by word by re-encoding, with ftfy as a last resort; only when a
+   regex finds the tell-tale byte pairs.
+4. Unicode NFC.
+5. ``ǝ Ǝ`` (U+01DD, U+018E) → ``ə Ə``; no-break and other spaces → space; soft
+   hyphens removed; line and paragraph separators → newlines.
+6. Look-alike letters: Cyrillic letters inside Latin words → Latin (``Azәrbaycan``),
+   Latin letters inside Cyrillic words → Cyrillic (``Meдиа``). All-Cyrillic words
+   (Russian) and all-Latin words are left alone.
+7. Whitespace: runs of spaces collapsed, lines trimmed, 3+ newlines → one blank
+   line, text stripped.
+
+Typographic quotes, apostrophes and dashes are content and are kept.
+
+Also: Azerbaijani-aware case mapping (:func:`az_lower`, :func:`az_upper`,
+:func:`az_casefold`), an ASCII key (:func:`fold_key`), icma-style slugs
+(:func:`slugify`) and :func:`content_hash`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from w3lib.html import replace_entities
+
+__all__ = [
+    "az_casefold",
+    "az_lower",
+    "az_upper",
+    "content_hash",
+    "fix_lookalikes",
+    "fix_mojibake",
+    "fold_key",
+    "normalize_text",
+    "slugify",
+]
+
+# --------------------------------------------------------------------------- tables
+
+#: Cyrillic letters that look like Latin ones, as used inside Azerbaijani words.
+CYRILLIC_TO_LATIN: dict[str, str] = {
+    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y",
+    "і": "i", "ј": "j", "һ": "h", "к": "k", "ә": "ə", "ѕ": "s", "ԁ": "d",
+    "ԛ": "q", "ԝ": "w",
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O",
+    "Р": "P", "С": "C", "Т": "T", "Х": "X", "У": "Y", "І": "I", "Ј": "J",
+    "Һ": "H", "Ә": "Ə", "Ѕ": "S",
+}  # fmt: skip
+
+#: Latin letters that look like Cyrillic ones, as used inside Russian words.
+LATIN_TO_CYRILLIC: dict[str, str] = {
+    "a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у",
+    "k": "к",
+    "A": "А", "B": "В", "E": "Е", "K": "К", "M": "М", "H": "Н", "O": "О",
+    "P": "Р", "C": "С", "T": "Т", "X": "Х", "Y": "У",
+}  # fmt: skip
+
+#: Deleted before anything else: zero-width characters, BOM, C0/C1-free controls.
+_DELETE_CHARS = (
+    "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u180e"
+    + "".join(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r\x0b\x0c")
+    + "\x7f"
+)
+
+#: Characters mapped after mojibake repair (NBSP and SHY are also mojibake bytes).
+_CHAR_MAP: dict[str, str] = {
+    "\u01dd": "ə", "\u018e": "Ə",
+    "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u205f": " ", "\u3000": " ",
+    "\u1680": " ", "\t": " ", "\x0b": " ", "\x0c": " ",
+    "\u00ad": "",
+    "\r": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n\n",
+    **{chr(c): " " for c in range(0x2000, 0x200B)},
+    **{chr(c): "" for c in range(0x80, 0xA0) if c != 0x85},
+}  # fmt: skip
+
+#: Azerbaijani letters (and Russian ones) to ASCII for keys and slugs.
+_ASCII_FOLD: dict[str, str] = {
+    "ə": "e", "ı": "i", "ş": "s", "ç": "c", "ğ": "g", "ö": "o", "ü": "u",
+    "а": "a", "б": "b", "в": "v", "г": "q", "д": "d", "е": "e", "ё": "yo",
+    "ж": "j", "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m",
+    "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u",
+    "ф": "f", "х": "x", "ц": "ts", "ч": "c", "ш": "s", "щ": "sc", "ъ": "",
+    "ы": "i", "ь": "", "э": "e", "ю": "yu", "я": "ya", "ә": "e", "ғ": "g",
+    "ҹ": "c", "һ": "h", "ј": "y", "ү": "u", "ө": "o", "ҝ": "g", "і": "i",
+    "ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l",
+}  # fmt: skip
+
+_LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0259"
+_CYRILLIC = "\u0400-\u04ff"
+_BLOCK_TAGS = "p|div|h[1-6]|li|ul|ol|tr|table|blockquote|section|article|header|footer|pre"
+
+# --------------------------------------------------------------------------- regexes
+
+_TAG_RE = re.compile(r"<(?:!--.*?--|/?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?)>", re.DOTALL)
+_BR_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_BLOCK_RE = re.compile(rf"</?(?:{_BLOCK_TAGS})(?:\s[^<>]*)?/?>", re.IGNORECASE)
+_DELETE_RE = re.compile("[" + re.escape(_DELETE_CHARS) + "]")
+_DELETE_TABLE = str.maketrans("", "", _DELETE_CHARS)
+_CHAR_RE = re.compile("[" + re.escape("".join(_CHAR_MAP)) + "]")
+_CHAR_TABLE = str.maketrans(_CHAR_MAP)
+_CYR_RE = re.compile(f"[{_CYRILLIC}]")
+# A word holding both scripts, or Cyrillic ә next to Latin-only look-alikes.
+_MIXED_WORD_RE = re.compile(
+    rf"\b(?=[^\W\d_]*[{_LATIN}])(?=[^\W\d_]*[{_CYRILLIC}])[^\W\d_]+|\b(?=[^\W\d_]*[әӘ])[^\W\d_]+"
+)
+_CYR_WORD_RE = re.compile(rf"\b[{_CYRILLIC}]+\b")
+_LAT_WORD_RE = re.compile(rf"\b[{_LATIN}]+\b")
+_CYR_TO_LAT_TABLE = str.maketrans(CYRILLIC_TO_LATIN)
+_LAT_TO_CYR_TABLE = str.maketrans(LATIN_TO_CYRILLIC)
+_SPACES_RE = re.compile(r" {2,}")
+_LINE_EDGE_RE = re.compile(r" ?\n ?")
+_BLANKS_RE = re.compile(r"\n{3,}")
+_FOLD_DROP_RE = re.compile(r"[^a-z0-9\s]+")
+_WS_RE = re.compile(r"\s+")
+_FOLD_TABLE = str.maketrans(_ASCII_FOLD)
+
+
+def _byte_table(encoding: str) -> dict[str, int]:
+    """Char → byte for a single-byte code page; undefined bytes map to themselves."""
+    table: dict[str, int] = {}
+    for byte in range(256):
+        try:
+            char = bytes([byte]).decode(encoding)
+        except UnicodeDecodeError:
+            char = chr(byte)  # "sloppy" decoders keep undefined bytes as C1 controls
+        table[char] = byte
+    return table
+
+
+_CODEPAGES: tuple[dict[str, int], ...] = tuple(
+    _byte_table(enc) for enc in ("cp1252", "cp1254", "cp1251", "latin-1")
+)
+
+
+def _continuations(encoding: str) -> str:
+    return "".join(
+        bytes([b]).decode(encoding, errors="ignore") or chr(b) for b in range(0x80, 0xC0)
+    )
+
+
+_CONT_LATIN = "".join(sorted(set(_continuations("cp1252") + _continuations("cp1254"))))
+_CONT_CYR = _continuations("cp1251")
+_LEAD_LATIN = "\u00c2-\u00df\u011e\u0130\u015e"  # 0xC2-0xDF in cp1252/cp1254
+_LEAD_CYR = "\u0412-\u042f"  # 0xC2-0xDF in cp1251
+#: Two characters that are the cp125x reading of a UTF-8 lead and continuation byte.
+_MOJIBAKE_RE = re.compile(
+    f"[{_LEAD_LATIN}][{re.escape(_CONT_LATIN)}]|[{_LEAD_CYR}][{re.escape(_CONT_CYR)}]"
+    "|\u00e2\u20ac|\u0432\u0402"
+)
+_TOKEN_RE = re.compile(r"[^ \n]+")
+#: What a repaired word may contain: Latin, IPA ə, Cyrillic, punctuation, symbols.
+_PLAUSIBLE_RE = re.compile(r"[\x20-\x7e\u00a0-\u024f\u0259\u0400-\u04ff\u2010-\u2044\u20ac\u2116\u2122]*")
+
+# --------------------------------------------------------------------------- steps
+
+
+def _decode_html(s: str) -> str:
+    """Decode entities (repeatedly: ``&amp;quot;``) and strip leaked tags."""
+    while True:
+        out = s
+        if "&" in out:
+            out = replace_entities(out, remove_illegal=False)
+        if "<" in out and _TAG_RE.search(out):
+            out = _BR_RE.sub("\n", out)
+            out = _BLOCK_RE.sub("\n\n", out)
+            out = _TAG_RE.sub("", out)
+        if out == s:
+            return out
+        s = out
+
+
+def _reencode(token: str) -> str | None:
+    """The UTF-8 reading of *token*'s bytes in a cp125x code page, if plausible."""
+    for table in _CODEPAGES:
+        try:
+            raw = bytes([table[c] for c in token])
+        except KeyError:
+            continue
+        try:
+            fixed = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if fixed != token and _PLAUSIBLE_RE.fullmatch(fixed):
+            return fixed
+    return None
+
+
+def _fix_token(match: re.Match[str]) -> str:
+    token = match.group()
+    if not _MOJIBAKE_RE.search(token):
+        return token
+    for _ in range(3):  # double-encoded text takes two rounds
+        fixed = _reencode(token)
+        if fixed is None:
+            break
+        token = fixed
+    return token
+
+
+def fix_mojibake(s: str) -> str:
+    """Repair UTF-8 text that was decoded as Windows-1252/1254/1251.
+
+    Words holding a tell-tale pair (``Ã¼``, ``Ä±``, ``Й™``, ``Рѕ``) are re-encoded
+    in each code page and decoded as UTF-8; a word is replaced only when that
+    succeeds and yields plausible letters. What is still broken afterwards goes
+    to ``ftfy.fix_encoding``. Text without such pairs is returned at once.
+    """
+    if not _MOJIBAKE_RE.search(s):
+        return s
+    s = _TOKEN_RE.sub(_fix_token, s)
+    if _MOJIBAKE_RE.search(s):
+        import ftfy  # slow; only for text that still looks broken
+
+        s = ftfy.fix_encoding(s)
+    return s
+
+
+def _fix_word(word: str, cyrillic_text: bool) -> str:
+    lat_only = cyr_only = lat = cyr = 0
+    for ch in word:
+        if ch in CYRILLIC_TO_LATIN:
+            cyr += 1
+        elif ch in LATIN_TO_CYRILLIC:
+            lat += 1
+        elif "\u0400" <= ch <= "\u04ff":
+            cyr += 1
+            cyr_only += 1
+        elif ch.isalpha():
+            lat += 1
+            lat_only += 1
+    if cyr_only and not lat_only:
+        to_cyrillic = True
+    elif lat_only and not cyr_only:
+        to_cyrillic = False
+    elif lat == 0:  # all Cyrillic look-alikes with ә: an Azerbaijani word
+        return word.translate(_CYR_TO_LAT_TABLE) if "ә" in word or "Ә" in word else word
+    elif cyr_only:  # letters of both scripts: the majority wins
+        to_cyrillic = cyr > lat
+    else:  # only look-alikes: the script of the surrounding text
+        to_cyrillic = cyrillic_text
+    return word.translate(_LAT_TO_CYR_TABLE if to_cyrillic else _CYR_TO_LAT_TABLE)
+
+
+def fix_lookalikes(s: str) -> str:
+    """Put look-alike letters of the other script back into each mixed word.
+
+    A word decides by its letters that exist in only one script (``д`` is
+    Cyrillic, ``ş`` Latin); when it has both, the majority wins. A word made of
+    look-alikes only (``Cоx``) follows the script most single-script words of
+    the text use. Words in one script only are never touched.
+    """
+    if not _CYR_RE.search(s):
+        return s
+    mixed = _MIXED_WORD_RE.findall(s)
+    if not mixed:
+        return s
+    cyrillic_text = len(_CYR_WORD_RE.findall(s)) > len(_LAT_WORD_RE.findall(s))
+    fixed = {word: _fix_word(word, cyrillic_text) for word in set(mixed)}
+    return _MIXED_WORD_RE.sub(lambda m: fixed[m.group()], s)
+
+
+def _collapse_whitespace(s: str) -> str:
+    if "  " in s:
+        s = _SPACES_RE.sub(" ", s)
+    if " \n" in s or "\n " in s:
+        s = _LINE_EDGE_RE.sub("\n", s)
+    if "\n\n\n" in s:
+        s = _BLANKS_RE.sub("\n\n", s)
+    return s.strip(" \n")
+
+
+def _normalize_once(s: str) -> str:
+    if "&" in s or "<" in s:
+        s = _decode_html(s)
+    if _DELETE_RE.search(s):
+        s = s.translate(_DELETE_TABLE)
+    s = fix_mojibake(s)
+    if _CHAR_RE.search(s):
+        s = s.translate(_CHAR_TABLE)
+    s = fix_lookalikes(s)
+    if not s.isascii() and not unicodedata.is_normalized("NFC", s):
+        s = unicodedata.normalize("NFC", s)
+    return _collapse_whitespace(s)
+
+
+def normalize_text(s: str) -> str:
+    """Return *s* cleaned for storage and comparison (see the module docstring).
+
+    Idempotent: ``normalize_text(normalize_text(s)) == normalize_text(s)``.
+    """
+    out = _normalize_once(s)
+    # A repair can expose another one (an entity that decodes to mojibake, a
+    # deleted character that joined two halves of a pair): settle, at most twice.
+    for _ in range(2):
+        if out == s or not _needs_another_pass(out):
+            break
+        s, out = out, _normalize_once(out)
+    return out
+
+
+def _needs_another_pass(s: str) -> bool:
+    return bool(
+        ("&" in s and ";" in s)
+        or ("<" in s and _TAG_RE.search(s))
+        or _MOJIBAKE_RE.search(s)
+        or _CHAR_RE.search(s)
+        or _DELETE_RE.search(s)
+        or (not s.isascii() and not unicodedata.is_normalized("NFC", s))
+    )
+
+
+# --------------------------------------------------------------------------- case, keys
+
+_LOWER_TABLE = str.maketrans({"I": "ı", "İ": "i"})
+_UPPER_TABLE = str.maketrans({"i": "İ", "ı": "I"})
+
+
+def az_lower(s: str) -> str:
+    """Lower-case with Azerbaijani dotted/dotless i: ``I → ı``, ``İ → i``."""
+    return s.translate(_LOWER_TABLE).lower()
+
+
+def az_upper(s: str) -> str:
+    """Upper-case with Azerbaijani dotted/dotless i: ``i → İ``, ``ı → I``."""
+    return s.translate(_UPPER_TABLE).upper()
+
+
+def az_casefold(s: str) -> str:
+    """Case-fold for caseless comparison, keeping ``ı`` and ``i`` apart."""
+    return az_lower(s).casefold()
+
+
+def _strip_marks(s: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", s)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold_key(s: str) -> str:
+    """ASCII search/dedup key: ``"Azərbaycan-Qazaxıstan 14-də!"`` → ``"azerbaycanqazaxistan 14de"``.
+
+    Look-alikes fixed, lower-cased (``I → ı``, ``İ → i``), Azerbaijani letters
+    folded (``ə→e ı→i ş→s ç→c ğ→g ö→o ü→u``), Cyrillic transliterated, other
+    accents stripped, punctuation deleted (``14-də`` → ``14de``, as icma does in
+    slugs), whitespace collapsed to one space.
+    """
+    s = az_lower(fix_lookalikes(s)).translate(_FOLD_TABLE)
+    if not s.isascii():
+        s = _strip_marks(s)
+    s = _FOLD_DROP_RE.sub("", s)
+    return _WS_RE.sub(" ", s).strip()
+
+
+def slugify(s: str) -> str:
+    """icma-style URL slug: :func:`fold_key` with words joined by ``-``."""
+    return fold_key(s).replace(" ", "-")
+
+
+def content_hash(title: str | None, body: str | None) -> str:
+    """``sha256:<hex>`` of the UTF-8 bytes of ``T + "\\n\\n" + B``.
+
+    ``T`` and ``B`` are :func:`normalize_text` of the title and body, ``""`` for
+    ``None``. Normalising first means whitespace, entity or look-alike noise
+    does not count as a new revision.
+    """
+    text = normalize_text(title or "") + "\n\n" + normalize_text(body or "")
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
