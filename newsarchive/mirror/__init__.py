@@ -7,6 +7,6 @@
 """
 
 from newsarchive.mirror.content import MirrorArticle, MirrorConfig, MirrorSite
-from newsarchive.mirror.server import MirrorServer, host_map
+from newsarchive.mirror.server import MirrorServer, host_map, offline_settings
 
-__all__ = ["MirrorArticle", "MirrorConfig", "MirrorServer", "MirrorSite", "host_map"]
+__all__ = ["MirrorArticle", "MirrorConfig", "MirrorServer", "MirrorSite", "host_map", "offline_settings"]

@@ -68,10 +68,11 @@ UNREACHABLE_HOST = "olke.az"
 
 #: Citation cases, one per ``k % len(CASE_CYCLE)``.
 CASE_CYCLE: tuple[str, ...] = (
-    "report", "apa", "azertag", "bakivaxti", "mia", "report", "apa", "bakivaxti", "azertag", "unreachable",
-    "report", "apa_404", "bakivaxti_nomatch", "report_500", "private", "apa", "ftp", "azertag", "mia",
-    "bakivaxti", "report", "apa", "azertag", "bakivaxti", "report", "mia", "apa", "azertag", "report",
-    "bakivaxti", "apa", "report", "azertag", "bakivaxti", "mia", "apa", "report", "azertag", "apa",
+    # positions 2, 7, 12, ... fall on RU articles (k % 5 == 2): only RU-capable cases there
+    "report", "apa", "apa", "bakivaxti", "mia", "report", "apa", "report", "azertag", "unreachable",
+    "report", "apa_404", "report_500", "bakivaxti_nomatch", "private", "apa", "ftp", "report", "mia",
+    "bakivaxti", "azertag", "apa", "apa", "bakivaxti", "report", "mia", "apa", "report", "azertag",
+    "bakivaxti", "apa", "azertag", "report", "bakivaxti", "mia", "apa", "azertag", "apa", "azertag",
     "bakivaxti",
 )
 #: Cases whose origin exists on a source site, with the host serving it.

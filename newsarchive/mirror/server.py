@@ -285,3 +285,21 @@ class MirrorServer:
             self.proc.wait(timeout=10)
             if self.proc.stdout is not None:
                 self.proc.stdout.close()
+
+
+def offline_settings(base_url: str) -> dict[str, Any]:
+    """Settings that point a crawl at a running mirror (demo, tests, benchmarks).
+
+    Politeness is off because the "sites" are one local process; everything
+    else (robots.txt, retries, limits) stays as in production.
+    """
+    return {
+        "NEWSARCHIVE_HOST_MAP": json.dumps(host_map(base_url)),
+        "NEWSARCHIVE_START_URLS": json.dumps(["https://icma.az/", "https://icma.az/sitemap.xml"]),
+        "AUTOTHROTTLE_ENABLED": False,
+        "DOWNLOAD_DELAY": 0,
+        "CONCURRENT_REQUESTS": 32,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+        "NEWSARCHIVE_RETRY_BACKOFF_BASE": 0.05,
+        "NEWSARCHIVE_RETRY_BACKOFF_MAX": 0.5,
+    }

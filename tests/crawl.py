@@ -1,0 +1,60 @@
+"""Run real crawls of the mirror in a child process and read back what they wrote.
+
+A child process per crawl keeps every test's reactor, settings and signals
+apart, exactly like a scheduled ``scrapy crawl`` run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsarchive.mirror import MirrorServer, offline_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class CrawlResult:
+    returncode: int
+    items: list[dict[str, Any]]
+    log: str
+    out_dir: Path
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def by_url(self) -> dict[str, dict[str, Any]]:
+        return {item["url"]: item for item in self.items}
+
+
+def run_crawl(mirror: MirrorServer, out_dir: Path, *args: str, spider: str = "icma",
+              settings: dict[str, Any] | None = None, timeout: float = 240) -> CrawlResult:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    feed = out_dir / "items.jsonl"
+    merged: dict[str, Any] = {
+        **offline_settings(mirror.url),
+        "NEWSARCHIVE_DATA_DIR": str(out_dir),
+        "NEWSARCHIVE_RUNS_DIR": str(out_dir / "runs"),
+        "NEWSARCHIVE_WARC_DIR": str(out_dir / "warc"),
+        "NEWSARCHIVE_DATABASE_URL": f"sqlite:///{out_dir / 'archive.sqlite3'}",
+        "NEWSARCHIVE_PROGRESS": "off",
+        "LOG_LEVEL": "INFO",
+        **(settings or {}),
+    }
+    cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-O", str(feed), *args]
+    for key, value in merged.items():
+        cmd += ["-s", f"{key}={value}"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    items = []
+    if feed.exists():
+        items = [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines() if line.strip()]
+    stats: dict[str, Any] = {}
+    runs = sorted((out_dir / "runs").glob("*.json")) if (out_dir / "runs").exists() else []
+    if runs:
+        stats = json.loads(runs[-1].read_text(encoding="utf-8")).get("stats", {})
+    return CrawlResult(proc.returncode, items, proc.stderr, out_dir, stats)
