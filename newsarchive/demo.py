@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -28,14 +29,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="data/demo", help="output folder (default data/demo)")
     args = parser.parse_args(argv)
     out = (ROOT / args.out).resolve()
+    if out.exists() and (ROOT / "data") in out.parents:
+        shutil.rmtree(out)  # the demo always starts from an empty archive
     out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     feed = out / f"icma-{stamp}.jsonl"
     with MirrorServer(articles=args.articles) as mirror:
         print(f"mirror: {args.articles} articles at {mirror.url}, serving {', '.join(mirror.host_map)}")
         settings = {
-            **offline_settings(mirror.url),
-            "NEWSARCHIVE_DATA_DIR": str(out),
+            **offline_settings(mirror.url, mirror.site.now),
+            "NEWSARCHIVE_STATE_PATH": str(out / "state.sqlite3"),
             "NEWSARCHIVE_RUNS_DIR": str(out / "runs"),
             "NEWSARCHIVE_WARC_DIR": str(out / "warc"),
             "NEWSARCHIVE_DATABASE_URL": f"sqlite:///{out / 'newsarchive.sqlite3'}",

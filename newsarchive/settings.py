@@ -95,3 +95,15 @@ NEWSARCHIVE_ORIGIN_MAX_REQUESTS_PER_DOMAIN = 2000
 NEWSARCHIVE_SOURCE_DOMAINS_ALLOW: list[str] = []
 # Source domains never fetched.
 NEWSARCHIVE_SOURCE_DOMAINS_DENY: list[str] = []
+
+# --- Incremental scheduled runs (see newsarchive/state.py) ------------------
+# Skip articles earlier runs archived; re-visit recent ones; stop paging at known territory.
+NEWSARCHIVE_INCREMENTAL = True
+# Listing pages made only of known articles to read before paging stops.
+NEWSARCHIVE_INCREMENTAL_OVERLAP_PAGES = 1
+# Articles published in the last N days are re-visited (views, comments, edits).
+NEWSARCHIVE_REVISIT_DAYS = 2.0
+# The state store (SQLite); never silently recreated when unreadable.
+NEWSARCHIVE_STATE_PATH = "data/state.sqlite3"
+# "Now" for re-visits and relative dates (ISO 8601); empty: the clock. For replays and the mirror.
+NEWSARCHIVE_REFERENCE_TIME = ""

@@ -36,8 +36,8 @@ def run_crawl(mirror: MirrorServer, out_dir: Path, *args: str, spider: str = "ic
     out_dir.mkdir(parents=True, exist_ok=True)
     feed = out_dir / "items.jsonl"
     merged: dict[str, Any] = {
-        **offline_settings(mirror.url),
-        "NEWSARCHIVE_DATA_DIR": str(out_dir),
+        **offline_settings(mirror.url, mirror.site.now),
+        "NEWSARCHIVE_STATE_PATH": str(out_dir / "state.sqlite3"),
         "NEWSARCHIVE_RUNS_DIR": str(out_dir / "runs"),
         "NEWSARCHIVE_WARC_DIR": str(out_dir / "warc"),
         "NEWSARCHIVE_DATABASE_URL": f"sqlite:///{out_dir / 'archive.sqlite3'}",

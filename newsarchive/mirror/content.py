@@ -315,7 +315,7 @@ class MirrorSite:
         return MirrorArticle(
             k=k, url=f"https://{ICMA_HOST}{path}", path=path, article_id=article_id, kind=kind,
             lang=lang, category=category, title=title, paragraphs=tuple(shown), author=author,
-            views=rng.randint(0, 5000), comments=rng.choice((0, 0, 0, 1, 2, 3, 5, 12)),
+            views=rng.randint(0, 5000) + self.config.epoch * (k % 7), comments=rng.choice((0, 0, 0, 1, 2, 3, 5, 12)),
             published_at=None if kind == "story" else published,
             attribution=templates[rng.randrange(len(templates))].format(name=name),
             source_name=name, source_url=None if kind == "story" else cited_url(case, origin, k, slug),

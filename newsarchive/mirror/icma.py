@@ -13,6 +13,7 @@ URL map (both editions; RU under ``/ru``):
 
 from __future__ import annotations
 
+import hashlib
 from html import escape
 
 from newsarchive.mirror.content import CATEGORIES, MirrorArticle, MirrorSite, format_az, format_ru
@@ -63,7 +64,11 @@ class IcmaApp:
         article = self.site.find(path)
         if article is None:
             return None
-        return Reply(body=render_article(article, self.site))
+        body = render_article(article, self.site).encode("utf-8")
+        etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
+        if request.headers.get("if-none-match") == etag:
+            return Reply(304, b"", headers={"ETag": etag})
+        return Reply(body=body, headers={"ETag": etag})
 
     # -- pages ----------------------------------------------------------------------
     def _listing(self, lang: str, ks: list[int], page: int, base: str | None, *, home: bool = False) -> str:

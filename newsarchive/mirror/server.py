@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Protocol
@@ -287,7 +288,7 @@ class MirrorServer:
                 self.proc.stdout.close()
 
 
-def offline_settings(base_url: str) -> dict[str, Any]:
+def offline_settings(base_url: str, now: datetime | None = None) -> dict[str, Any]:
     """Settings that point a crawl at a running mirror (demo, tests, benchmarks).
 
     Politeness is off because the "sites" are one local process; everything
@@ -302,4 +303,6 @@ def offline_settings(base_url: str) -> dict[str, Any]:
         "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
         "NEWSARCHIVE_RETRY_BACKOFF_BASE": 0.05,
         "NEWSARCHIVE_RETRY_BACKOFF_MAX": 0.5,
+        # the mirror's clock, so "recent" means recent on the mirror's timeline
+        "NEWSARCHIVE_REFERENCE_TIME": (now or MirrorSite(MirrorConfig()).now).isoformat(),
     }

@@ -1,0 +1,249 @@
+"""The icma spider: discover every article of icma.az, extract it, follow its citation.
+
+``scrapy crawl icma [-a lang=az|ru|all] [-a since=YYYY-MM-DD] [-a max_articles=N]
+[-a follow_origins=0]``
+
+Discovery: the start URLs (``NEWSARCHIVE_START_URLS``: home page and sitemap by
+default), the latest-news listing with its pagination, category pages, sitemaps,
+and the "most read"/"latest" sidebars of every article page. Only ``/news/`` and
+``/story/`` URLs are articles (:mod:`newsarchive.discovery`); each is requested
+once per run (canonical URL).
+
+Extraction is :class:`newsarchive.pages.aggregator.AggregatorPage` (pure); the
+record then travels with the request for its cited original
+(:class:`spiders.origins.OriginFollower`) and is emitted exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import signals
+
+from newsarchive.discovery import (
+    PAGE_PARAM,
+    canonical_url,
+    edition_of,
+    html_links,
+    is_article_url,
+    is_nav_url,
+    sitemap_locs,
+)
+from newsarchive.hostmap import load_json_setting
+from newsarchive.items import Article as ArticleItem
+from newsarchive.normalize.dates import parse_datetime, utc_now_iso
+from newsarchive.pages.aggregator import AggregatorPage
+from newsarchive.state import StateStore
+from spiders.origins import OriginFollower
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+LANGS = {"az": ("az",), "ru": ("ru",), "all": ("az", "ru")}
+RU_HOME = "https://icma.az/ru/"
+
+
+class IcmaSpider(scrapy.Spider):
+    name = "icma"
+    aggregator_hosts = frozenset({"icma.az"})
+
+    def __init__(self, lang: str = "all", since: str | None = None, max_articles: str | int | None = None,
+                 follow_origins: str | bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if lang not in LANGS:
+            raise ValueError(f"-a lang must be one of {', '.join(LANGS)}, got {lang!r}")
+        self.langs = LANGS[lang]
+        self.since: date | None = None
+        if since:
+            try:
+                self.since = date.fromisoformat(since)
+            except ValueError as exc:
+                raise ValueError(f"-a since must be YYYY-MM-DD, got {since!r}") from exc
+        self.max_articles = int(max_articles) if max_articles not in (None, "") else None
+        self.follow_origins = str(follow_origins).lower() not in ("0", "false", "no", "off")
+        self.scheduled: set[str] = set()
+        self.state: StateStore | None = None
+        self.validators: dict[str, tuple[str | None, str | None]] = {}
+        self.known_streak: dict[str, int] = {}
+
+    async def start(self) -> AsyncIterator[Any]:
+        urls = list(load_json_setting(self.settings, "NEWSARCHIVE_START_URLS", []))
+        if "ru" in self.langs and not any(edition_of(u) == "ru" for u in urls):
+            urls.append(RU_HOME)
+        self.origins = OriginFollower.from_crawler(self.crawler)
+        settings = self.settings
+        self.now = reference_time(settings)
+        self.revisit_days = settings.getfloat("NEWSARCHIVE_REVISIT_DAYS", 2.0)
+        self.overlap_pages = settings.getint("NEWSARCHIVE_INCREMENTAL_OVERLAP_PAGES", 1)
+        if settings.getbool("NEWSARCHIVE_INCREMENTAL"):
+            self.state = StateStore(settings.get("NEWSARCHIVE_STATE_PATH", "data/state.sqlite3")).open()
+            self.crawler.stats.set_value("newsarchive/incremental/known_at_start", len(self.state))
+            self.crawler.signals.connect(self._remember, signal=signals.item_scraped)
+            self.crawler.signals.connect(self._close_state, signal=signals.spider_closed)
+        for url in urls:
+            if url.endswith(".xml"):
+                yield scrapy.Request(url, callback=self.parse_sitemap)
+            elif is_article_url(url, self.aggregator_hosts):
+                for request in self._article_request(url):
+                    yield request
+            else:
+                yield scrapy.Request(url, callback=self.parse_nav)
+
+    # -- discovery ----------------------------------------------------------------------
+    def parse_nav(self, response: Response) -> Iterator[scrapy.Request]:
+        """Home, listings, categories: queue articles and the next navigation pages."""
+        if not hasattr(response, "text"):
+            return
+        oldest_seen: date | None = None
+        nav: list[str] = []
+        articles = known = 0
+        for link in html_links(response.text, response.url):
+            if is_article_url(link.url, self.aggregator_hosts):
+                when = self._listed_date(link.date_text)
+                if when is not None:
+                    oldest_seen = when if oldest_seen is None else min(oldest_seen, when)
+                articles += 1
+                known += self._is_known(link.url)
+                yield from self._listed_article(link.url, when)
+            elif is_nav_url(link.url, self.aggregator_hosts) and edition_of(link.url) in self.langs:
+                nav.append(link.url)
+        listing = urlsplit(response.url).path
+        self.known_streak[listing] = self.known_streak.get(listing, 0) + 1 if articles and known == articles else 0
+        for url in nav:
+            if self._is_next_page(url):
+                if self.since and oldest_seen and oldest_seen < self.since:
+                    continue  # this listing has reached items older than -a since
+                if self.known_streak[listing] >= self.overlap_pages > 0:
+                    self.crawler.stats.inc_value("newsarchive/incremental/stopped_paging")
+                    continue  # known territory
+            yield response.follow(url, callback=self.parse_nav)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        locs, is_index = sitemap_locs(response.body)
+        if not locs:
+            self.crawler.stats.inc_value("newsarchive/discovery/bad_sitemap")
+            logger.warning("No URLs in sitemap %(url)s", {"url": response.url})
+        for loc, lastmod in locs:
+            if is_index:
+                yield scrapy.Request(loc, callback=self.parse_sitemap)
+                continue
+            yield from self._listed_article(loc, self._listed_date(lastmod))
+
+    def _listed_article(self, url: str, when: date | None) -> Iterator[scrapy.Request]:
+        """Queue an article found in a list, unless its listed date is before ``-a since``."""
+        if self.since and when is not None and when < self.since:
+            self.crawler.stats.inc_value("newsarchive/discovery/skipped_since")
+            return
+        yield from self._article_request(url)
+
+    def _is_known(self, url: str) -> bool:
+        """Archived by an earlier run and too old to re-visit."""
+        if self.state is None:
+            return False
+        entry = self.state.get(canonical_url(url))
+        return entry is not None and not entry.is_recent(self.now, self.revisit_days)
+
+    def _article_request(self, url: str) -> Iterator[scrapy.Request]:
+        url = canonical_url(url)
+        if url in self.scheduled or edition_of(url) not in self.langs:
+            return
+        if self.max_articles is not None and len(self.scheduled) >= self.max_articles:
+            self.crawler.stats.inc_value("newsarchive/discovery/over_max_articles")
+            return
+        self.scheduled.add(url)
+        headers: dict[str, str] = {}
+        entry = self.state.get(url) if self.state is not None else None
+        if entry is not None:
+            if not entry.is_recent(self.now, self.revisit_days):
+                self.crawler.stats.inc_value("newsarchive/incremental/skipped_known")
+                return
+            self.crawler.stats.inc_value("newsarchive/incremental/revisits")
+            if entry.etag:
+                headers["If-None-Match"] = entry.etag
+            if entry.last_modified:
+                headers["If-Modified-Since"] = entry.last_modified
+        self.crawler.stats.inc_value("newsarchive/discovery/articles")
+        yield scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, priority=5,
+                             headers=headers, meta={"handle_httpstatus_list": [304]})
+
+    def _listed_date(self, text: str | None) -> date | None:
+        if not text:
+            return None
+        value = parse_datetime(text, reference=self.now)
+        if isinstance(value, datetime):
+            return value.date()
+        return value
+
+    @staticmethod
+    def _is_next_page(url: str) -> bool:
+        match = PAGE_PARAM.search(url)
+        return bool(match and int(match.group(1)) > 1)
+
+    # -- articles -----------------------------------------------------------------------
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        stats = self.crawler.stats
+        if response.status == 304:
+            stats.inc_value("newsarchive/incremental/not_modified")
+            if self.state is not None:
+                self.state.record(canonical_url(response.url), content_hash=None)
+            return
+        html = response.text if hasattr(response, "text") else ""
+        page = AggregatorPage(url=response.url, html=html)
+        for link in html_links(html, response.url) if html else ():
+            if is_article_url(link.url, self.aggregator_hosts):
+                yield from self._listed_article(link.url, self._listed_date(link.date_text))
+        if not page.is_article():
+            stats.inc_value("newsarchive/extract/not_article")
+            logger.warning("Not an article page (kept raw in the WARC): %(url)s", {"url": response.url})
+            return
+        item = page.to_item()
+        self.validators[item.url] = (_header(response, b"ETag"), _header(response, b"Last-Modified"))
+        item.fetched_at = utc_now_iso()
+        item.warc_record_id = response.meta.get("warc_record_id")
+        for name in page.missing_fields():
+            stats.inc_value(f"newsarchive/extract/missing/{name}")
+        stats.inc_value("newsarchive/extract/articles")
+        if self.follow_origins:
+            yield from self.origins.follow(item)
+        else:
+            yield item
+
+    def article_failed(self, failure: Any) -> Iterator[ArticleItem]:
+        request = failure.request
+        self.crawler.stats.inc_value("newsarchive/extract/failed")
+        logger.error("Article download failed: %(url)s (%(error)s)",
+                     {"url": request.url, "error": failure.getErrorMessage()})
+        return iter(())
+
+    # -- incremental state ------------------------------------------------------------------
+    def _remember(self, item: Any, response: Response, spider: scrapy.Spider) -> None:
+        if self.state is None or not isinstance(item, ArticleItem):
+            return
+        etag, last_modified = self.validators.pop(item.url, (None, None))
+        self.state.record(item.url, content_hash=item.content_hash, etag=etag, last_modified=last_modified,
+                          published_at=item.published_at)
+
+    def _close_state(self, spider: scrapy.Spider) -> None:
+        if self.state is not None:
+            self.state.close()
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def reference_time(settings: Any) -> datetime:
+    """``NEWSARCHIVE_REFERENCE_TIME`` (ISO 8601) or now: the "now" for re-visits and relative dates."""
+    raw = settings.get("NEWSARCHIVE_REFERENCE_TIME")
+    if not raw:
+        return datetime.now(UTC)
+    value = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

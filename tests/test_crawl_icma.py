@@ -1,0 +1,123 @@
+"""Real crawls of the mirror: every article once, every field as the mirror generated it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from newsarchive.mirror import MirrorServer
+from newsarchive.mirror.content import MirrorArticle
+from newsarchive.normalize.dates import to_iso
+from tests.crawl import CrawlResult, run_crawl
+
+SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "schema/article.schema.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def full_crawl(mirror: MirrorServer, tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
+    result = run_crawl(mirror, tmp_path_factory.mktemp("full"))
+    assert result.returncode == 0, result.log[-3000:]
+    return result
+
+
+def truth(mirror: MirrorServer) -> dict[str, MirrorArticle]:
+    return {art.url: art for art in mirror.site.articles()}
+
+
+def test_every_article_exactly_once(full_crawl: CrawlResult, mirror: MirrorServer) -> None:
+    urls = [item["url"] for item in full_crawl.items]
+    assert len(urls) == len(set(urls)), "an article was emitted twice"
+    assert set(urls) == set(truth(mirror))
+
+
+def test_records_validate_against_the_schema(full_crawl: CrawlResult) -> None:
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    for item in full_crawl.items:
+        errors = sorted(validator.iter_errors(item), key=str)
+        assert not errors, f"{item['url']}: {errors[0].message}"
+
+
+def test_urls_stay_real_and_utf8_is_readable(full_crawl: CrawlResult) -> None:
+    raw = (full_crawl.out_dir / "items.jsonl").read_text(encoding="utf-8")
+    assert "https://icma.az/" in raw and "127.0.0.1" not in raw
+    assert "ə" in raw and "\\u0259" not in raw
+
+
+FIELDS = ("article_id", "kind", "lang", "title", "body", "author", "views", "comments", "source_name",
+          "source_url", "published_at_raw")
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_field_equals_ground_truth(full_crawl: CrawlResult, mirror: MirrorServer, field: str) -> None:
+    expected = truth(mirror)
+    wrong = {}
+    for url, item in full_crawl.by_url().items():
+        want: Any = getattr(expected[url], field)
+        if item[field] != want:
+            wrong[url] = (item[field], want)
+    assert not wrong, f"{len(wrong)} wrong, e.g. {next(iter(wrong.items()))}"
+
+
+def test_published_at_has_the_baku_offset(full_crawl: CrawlResult, mirror: MirrorServer) -> None:
+    expected = truth(mirror)
+    for url, item in full_crawl.by_url().items():
+        when = expected[url].published_at
+        assert item["published_at"] == (to_iso(when) if when else None), url
+        if when:
+            assert item["published_at"].endswith("+04:00")
+
+
+def test_origin_outcome_per_citation_case(full_crawl: CrawlResult, mirror: MirrorServer) -> None:
+    expected = truth(mirror)
+    for url, item in full_crawl.by_url().items():
+        art = expected[url]
+        got = (item["origin_status"], item["origin_method"], item["origin_url"])
+        assert got == (art.expected_origin_status, art.expected_origin_method, art.expected_origin_url), (
+            f"{art.case} {url}"
+        )
+
+
+def test_resolved_origins_carry_the_original(full_crawl: CrawlResult, mirror: MirrorServer) -> None:
+    expected = truth(mirror)
+    resolved = [item for item in full_crawl.items if item["origin_status"] == "ok"]
+    assert resolved
+    for item in resolved:
+        origin = expected[item["url"]].origin
+        assert origin is not None
+        got = item["origin"]
+        assert got["title"] == origin.title
+        assert got["body"] == origin.body
+        assert got["author"] == origin.author
+        assert got["published_at"] == to_iso(origin.published_at)
+        assert got["site"] == origin.site
+        assert 0.9 <= item["origin_similarity"] <= 1.0
+
+
+def test_blocked_citations_are_never_fetched(full_crawl: CrawlResult) -> None:
+    assert "192.168.10.5" not in full_crawl.log.replace("Citation not fetched", "")
+    assert "ftp://" not in "\n".join(line for line in full_crawl.log.splitlines() if "Crawled" in line)
+
+
+def test_lang_and_max_articles_arguments(mirror: MirrorServer, tmp_path: Path) -> None:
+    result = run_crawl(mirror, tmp_path, "-a", "lang=ru", "-a", "follow_origins=0")
+    assert result.returncode == 0, result.log[-2000:]
+    want = {art.url for art in mirror.site.articles() if art.lang == "ru"}
+    assert {item["url"] for item in result.items} == want
+    assert all(item["origin_status"] == "not_attempted" for item in result.items)
+
+    limited = run_crawl(mirror, tmp_path / "max", "-a", "max_articles=5", "-a", "follow_origins=0")
+    assert len(limited.items) == 5
+
+
+def test_since_stops_at_older_items(mirror: MirrorServer, tmp_path: Path) -> None:
+    site = mirror.site
+    cutoff = site.published(len(site) - 1).date()  # only the newest day
+    result = run_crawl(mirror, tmp_path, "-a", f"since={cutoff.isoformat()}", "-a", "follow_origins=0")
+    assert result.returncode == 0, result.log[-2000:]
+    want = {art.url for art in site.articles() if site.published(art.k).date() >= cutoff}
+    assert 0 < len(want) < len(site)
+    assert {item["url"] for item in result.items} == want
