@@ -103,6 +103,8 @@ _BLOCK_TAGS = "p|div|h[1-6]|li|ul|ol|tr|table|blockquote|section|article|header|
 
 # --------------------------------------------------------------------------- regexes
 
+#: Common entities written without ``;`` and glued to the next word (``&quotQarabağ``).
+_BARE_ENTITY_RE = re.compile(r"&(quot|amp|lt|gt|nbsp|laquo|raquo|ldquo|rdquo|ndash|mdash)(?=[^\W\d_])")
 _TAG_RE = re.compile(r"<(?:!--.*?--|/?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?)>", re.DOTALL)
 _BR_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _BLOCK_RE = re.compile(rf"</?(?:{_BLOCK_TAGS})(?:\s[^<>]*)?/?>", re.IGNORECASE)
@@ -171,6 +173,7 @@ def _decode_html(s: str) -> str:
     while True:
         out = s
         if "&" in out:
+            out = _BARE_ENTITY_RE.sub(r"&\1;", out)
             out = replace_entities(out, remove_illegal=False)
         if "<" in out and _TAG_RE.search(out):
             out = _BR_RE.sub("\n", out)
@@ -287,12 +290,23 @@ def _normalize_once(s: str) -> str:
     if _DELETE_RE.search(s):
         s = s.translate(_DELETE_TABLE)
     s = fix_mojibake(s)
+    if "\r\n" in s:
+        s = s.replace("\r\n", "\n")
     if _CHAR_RE.search(s):
         s = s.translate(_CHAR_TABLE)
-    s = fix_lookalikes(s)
-    if not s.isascii() and not unicodedata.is_normalized("NFC", s):
-        s = unicodedata.normalize("NFC", s)
+    s = _nfc(s)
+    for _ in range(3):  # c + U+0327 from a Cyrillic с composes to ç, joining words
+        fixed = fix_lookalikes(s)
+        if fixed == s:
+            break
+        s = _nfc(fixed)
     return _collapse_whitespace(s)
+
+
+def _nfc(s: str) -> str:
+    if s.isascii() or unicodedata.is_normalized("NFC", s):
+        return s
+    return unicodedata.normalize("NFC", s)
 
 
 def normalize_text(s: str) -> str:

@@ -1,0 +1,123 @@
+"""Property tests: the normalisers never raise and text normalisation is idempotent."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsarchive.normalize.dates import BAKU, parse_datetime, to_iso
+from newsarchive.normalize.text import content_hash, fold_key, normalize_text, slugify
+from tests.data.normalize_dates_cases import REFERENCE
+
+# Characters that exercise every step: look-alikes, mojibake halves, spaces,
+# zero-width, entities, tags, combining marks.
+_TRICKY = (
+    "aeopcxyAEOPCXYBKMHTаеорсхуАЕОРСХУВКМНТіјһәӘǝƎəƏıİIşŞçÇğĞöÖüÜ"
+    "ÃÄÅÉÐÑÂ¼±Ÿ™€‰ЙЖДРСЏ‘’“”«»—–…"
+    "\u00a0\u00ad\u200b\u200d\ufeff\u2028\u2029\u202f\u0308\u0327\u0307"
+    "&;#<>/=\"' \n\r\t.,-:0123456789"
+)
+tricky_text = st.text(alphabet=_TRICKY, max_size=80)
+entity_text = st.lists(
+    st.sampled_from(["&quot", "&amp;", "&quot;", "&nbsp;", "<b>", "</p>", "<br>", "Bakı", " ", "\n", "x"]),
+    max_size=12,
+).map("".join)
+any_text = st.one_of(st.text(), tricky_text, entity_text)
+
+
+@given(any_text)
+@settings(max_examples=400, deadline=None)
+def test_normalize_text_is_idempotent(s: str) -> None:
+    once = normalize_text(s)
+    assert normalize_text(once) == once
+
+
+@given(any_text)
+@settings(max_examples=200, deadline=None)
+def test_normalize_text_output_shape(s: str) -> None:
+    out = normalize_text(s)
+    assert out == out.strip(" \n")
+    assert "\n\n\n" not in out
+    assert "  " not in out
+    assert "\u00a0" not in out and "\u200b" not in out and "\r" not in out
+
+
+@given(any_text)
+@settings(max_examples=200, deadline=None)
+def test_keys_never_raise_and_are_ascii(s: str) -> None:
+    key = fold_key(s)
+    assert key.isascii()
+    assert slugify(s) == key.replace(" ", "-")
+    assert content_hash(s, s).startswith("sha256:")
+
+
+_AZ_MONTHS = ["Yanvar", "fevral", "MART", "Aprel", "may", "İyun", "Iyun", "iyul", "Avqust",
+              "sentyabr", "Oktyabr", "noyabr", "dekabr", "avq", "sen", "okt", "dek."]
+_RU_MONTHS = ["января", "Февраля", "марта", "апреля", "мая", "июня", "Июль", "августа",
+              "сентября", "октября", "ноября", "дек.", "янв"]
+_EN_MONTHS = ["January", "Feb", "March", "Apr", "June", "July", "Aug", "Sept", "October", "Dec"]
+
+
+@st.composite
+def date_strings(draw: st.DrawFn) -> str:
+    """Realistic date strings, well-formed or slightly off."""
+    day = draw(st.integers(0, 35))
+    month = draw(st.integers(0, 14))
+    year = draw(st.integers(1990, 2040))
+    hour = draw(st.integers(0, 25))
+    minute = draw(st.integers(0, 61))
+    name = draw(st.sampled_from(_AZ_MONTHS + _RU_MONTHS + _EN_MONTHS))
+    sep = draw(st.sampled_from([" / ", " | ", " • ", ", ", " - ", " ", "["]))
+    body = draw(
+        st.sampled_from(
+            [
+                f"{day} {name} {year}",
+                f"{day} {name}",
+                f"{name} {day}, {year}",
+                f"{day:02d}.{month:02d}.{year}",
+                f"{day}-{month}-{year}",
+                f"{day}/{month}/{year}",
+                f"{year}-{month:02d}-{day:02d}",
+                f"{year}.{month:02d}.{day:02d}",
+                f"{day:02d}.{month:02d}.{year % 100:02d}",
+                f"{year}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:00+04:00",
+                f"{name}ın {day}-də",
+                f"{day} saat əvvəl",
+                "bu gün",
+                "dünən",
+                "вчера",
+            ]
+        )
+    )
+    clock = f"{hour:02d}:{minute:02d}"
+    shape = draw(st.sampled_from(["{b}", "{b}{s}{t}", "{t}{s}{b}", "Tarix: {b} {t}", "{b}-ci il"]))
+    return shape.format(b=body, s=sep, t=clock)
+
+
+@given(st.one_of(st.text(), date_strings()), st.one_of(st.none(), st.datetimes()))
+@settings(max_examples=500, deadline=None)
+def test_parse_datetime_never_raises(s: str, reference: datetime | None) -> None:
+    value = parse_datetime(s, reference=reference)
+    assert value is None or isinstance(value, date)
+    if isinstance(value, datetime):
+        assert value.tzinfo is BAKU
+        to_iso(value)
+
+
+@given(date_strings())
+@settings(max_examples=300, deadline=None)
+def test_parse_datetime_results_round_trip(s: str) -> None:
+    value = parse_datetime(s, reference=REFERENCE)
+    if value is None:
+        return
+    again = parse_datetime(to_iso(value), reference=REFERENCE)
+    assert again == value
+
+
+@given(st.datetimes(min_value=datetime(1995, 1, 1), max_value=datetime(2035, 12, 31)))
+@settings(max_examples=300, deadline=None)
+def test_iso_instants_survive(moment: datetime) -> None:
+    aware = moment.replace(microsecond=0, tzinfo=UTC)
+    assert parse_datetime(to_iso(aware)) == aware
