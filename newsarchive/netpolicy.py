@@ -20,6 +20,8 @@ resolver that answers differently a moment later (DNS rebinding) is not covered.
 from __future__ import annotations
 
 import ipaddress
+import re
+import socket
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -28,17 +30,32 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
+_LEGACY_IPV4 = re.compile(r"^(?:0x[0-9a-f]+|\d+)(?:\.(?:0x[0-9a-f]+|\d+)){0,3}$", re.IGNORECASE)
 
 
 class BlockedURLError(Exception):
     """A URL the network policy refuses to fetch."""
 
 
+def _parse_ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An IP address, also in the legacy spellings resolvers accept (``127.1``, ``0x7f.1``)."""
+    address = address.strip("[]")
+    try:
+        return ipaddress.ip_address(address)
+    except ValueError:
+        pass
+    if _LEGACY_IPV4.match(address):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(address))
+        except OSError:
+            return None
+    return None
+
+
 def is_public_ip(address: str) -> bool:
     """Whether *address* is a globally routable unicast address."""
-    try:
-        ip = ipaddress.ip_address(address.strip("[]"))
-    except ValueError:
+    ip = _parse_ip(address)
+    if ip is None:
         return False
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
@@ -46,11 +63,7 @@ def is_public_ip(address: str) -> bool:
 
 
 def ip_literal(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
+    return _parse_ip(host) is not None
 
 
 def _in_domains(host: str, domains: frozenset[str]) -> bool:

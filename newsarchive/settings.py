@@ -57,6 +57,11 @@ DOWNLOAD_HANDLERS = {
     "https": "newsarchive.hostmap.HostMapDownloadHandler",
 }
 
+# --- Item flow: normalise first, archive last ------------------------------
+ITEM_PIPELINES = {
+    "pipelines.normalize.NormalizePipeline": 300,
+}
+
 # --- Security: no remote access to a running crawl --------------------------
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False

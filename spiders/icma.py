@@ -42,6 +42,9 @@ from newsarchive.state import StateStore
 from spiders.origins import OriginFollower
 
 if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
     from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
@@ -73,20 +76,29 @@ class IcmaSpider(scrapy.Spider):
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.known_streak: dict[str, int] = {}
 
-    async def start(self) -> AsyncIterator[Any]:
-        urls = list(load_json_setting(self.settings, "NEWSARCHIVE_START_URLS", []))
-        if "ru" in self.langs and not any(edition_of(u) == "ru" for u in urls):
-            urls.append(RU_HOME)
-        self.origins = OriginFollower.from_crawler(self.crawler)
-        settings = self.settings
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.setup(crawler)
+        return spider
+
+    def setup(self, crawler: Crawler) -> None:
+        """Resources that must exist before the crawl starts (a failure here stops the run)."""
+        settings = crawler.settings
+        self.origins = OriginFollower.from_crawler(crawler)
         self.now = reference_time(settings)
         self.revisit_days = settings.getfloat("NEWSARCHIVE_REVISIT_DAYS", 2.0)
         self.overlap_pages = settings.getint("NEWSARCHIVE_INCREMENTAL_OVERLAP_PAGES", 1)
         if settings.getbool("NEWSARCHIVE_INCREMENTAL"):
             self.state = StateStore(settings.get("NEWSARCHIVE_STATE_PATH", "data/state.sqlite3")).open()
-            self.crawler.stats.set_value("newsarchive/incremental/known_at_start", len(self.state))
-            self.crawler.signals.connect(self._remember, signal=signals.item_scraped)
-            self.crawler.signals.connect(self._close_state, signal=signals.spider_closed)
+            crawler.stats.set_value("newsarchive/incremental/known_at_start", len(self.state))
+            crawler.signals.connect(self._remember, signal=signals.item_scraped)
+            crawler.signals.connect(self._close_state, signal=signals.spider_closed)
+
+    async def start(self) -> AsyncIterator[Any]:
+        urls = list(load_json_setting(self.settings, "NEWSARCHIVE_START_URLS", []))
+        if "ru" in self.langs and not any(edition_of(u) == "ru" for u in urls):
+            urls.append(RU_HOME)
         for url in urls:
             if url.endswith(".xml"):
                 yield scrapy.Request(url, callback=self.parse_sitemap)
