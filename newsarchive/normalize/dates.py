@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -122,6 +123,7 @@ _FOLD_TABLE = str.maketrans(
 
 _ISO_RE = re.compile(r"\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:z|[+-]\d{2}(?::?\d{2})?)?")
 _YMD_RE = re.compile(r"(?<!\d)(\d{4})([-./])(\d{1,2})\2(\d{1,2})(?!\d)")
+_YEAR_FIRST_HINT_RE = re.compile(r"\d{4}[-./]\d")
 _DMY_RE = re.compile(r"(?<![\d.])(\d{1,2})([-./])(\d{1,2})\2(\d{4}|\d{2})(?![\d:])")
 _WORD = r"[^\W\d_]"
 _DAY_MONTH_RE = re.compile(
@@ -153,12 +155,14 @@ _EPOCH_RE = re.compile(r"\d{10}|\d{13}")
 
 
 def _fold(s: str) -> str:
-    return s.translate(_FOLD_TABLE).lower()
+    s = s.lower()  # "İ" becomes "i" + U+0307, dropped by the table
+    return s if s.isascii() else s.translate(_FOLD_TABLE)
 
 
 _MONTH_BASES = sorted(MONTH_NAMES, key=len, reverse=True)
 
 
+@lru_cache(maxsize=4096)
 def month_number(word: str) -> int | None:
     """Month (1–12) named by a folded *word*, or ``None``.
 
@@ -239,7 +243,7 @@ def _lone_year(text: str, span: tuple[int, int]) -> str | None:
 
 
 def _numeric_date(text: str) -> _Found | None:
-    m = _YMD_RE.search(text)
+    m = _YMD_RE.search(text) if _YEAR_FIRST_HINT_RE.search(text) else None
     if m:
         y, mo, d = int(m[1]), int(m[3]), int(m[4])
     else:
@@ -313,7 +317,7 @@ def _time(text: str) -> tuple[int, int, int, tzinfo | None] | None:
         else:
             sign = -1 if after[2] == "-" else 1
             zone = timezone(sign * timedelta(hours=int(after[3]), minutes=int(after[4])))
-    else:
+    elif "utc" in text or "gmt" in text:
         utc = _UTC_OFFSET_RE.search(text)
         if utc:
             sign = -1 if utc[1] == "-" else 1
@@ -337,6 +341,8 @@ def _blank(text: str, span: tuple[int, int]) -> str:
 
 
 def _iso(text: str) -> datetime | None:
+    if ":" not in text or "-" not in text:
+        return None
     m = _ISO_RE.search(text)
     if not m:
         return None
@@ -360,7 +366,7 @@ def _parse_folded(text: str, ref: datetime) -> datetime | date | None:
     iso = _iso(text)
     if iso is not None:
         return iso
-    if _EPOCH_RE.fullmatch(text):
+    if text.isdigit() and _EPOCH_RE.fullmatch(text):
         seconds = int(text) / (1000 if len(text) == 13 else 1)
         return datetime.fromtimestamp(seconds, UTC).astimezone(BAKU)
     found = _numeric_date(text) or _named_date(text, ref.date())

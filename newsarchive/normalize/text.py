@@ -11,14 +11,18 @@ character work is done by ``str.translate`` tables. Steps, in order:
 3. Mojibake (UTF-8 read as Windows-1252/1254/1251, ``Ã¼``, ``Ä±``, ``Й™``)
    repaired word by word by re-encoding, with ftfy as a last resort; only when a
    regex finds the tell-tale byte pairs.
-4. Unicode NFC.
-5. ``ǝ Ǝ`` (U+01DD, U+018E) → ``ə Ə``; no-break and other spaces → space; soft
-   hyphens removed; line and paragraph separators → newlines.
+4. ``ǝ Ǝ`` (U+01DD, U+018E) → ``ə Ə``; no-break and other spaces → space; soft
+   hyphens removed; CR/CRLF, line and paragraph separators → newlines.
+5. Unicode NFC (again after step 6 when a fixed letter composes with a mark).
 6. Look-alike letters: Cyrillic letters inside Latin words → Latin (``Azәrbaycan``),
    Latin letters inside Cyrillic words → Cyrillic (``Meдиа``). All-Cyrillic words
    (Russian) and all-Latin words are left alone.
 7. Whitespace: runs of spaces collapsed, lines trimmed, 3+ newlines → one blank
    line, text stripped.
+
+When a late step completes something an early one handles (a look-alike put
+back inside ``&quоt;``, an NBSP that split a mojibake pair), the pass is run
+again, so the function is idempotent (checked by property tests).
 
 Typographic quotes, apostrophes and dashes are content and are kept.
 
@@ -32,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 
 from w3lib.html import replace_entities
 
@@ -109,39 +114,40 @@ _TAG_RE = re.compile(r"<(?:!--.*?--|/?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?)>", 
 _BR_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _BLOCK_RE = re.compile(rf"</?(?:{_BLOCK_TAGS})(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _DELETE_RE = re.compile("[" + re.escape(_DELETE_CHARS) + "]")
-_DELETE_TABLE = str.maketrans("", "", _DELETE_CHARS)
 _CHAR_RE = re.compile("[" + re.escape("".join(_CHAR_MAP)) + "]")
-_CHAR_TABLE = str.maketrans(_CHAR_MAP)
 _CYR_RE = re.compile(f"[{_CYRILLIC}]")
-# A word holding both scripts, or Cyrillic ә next to Latin-only look-alikes.
+#: A word where a Latin and a Cyrillic letter touch; a word with Cyrillic ә.
 _MIXED_WORD_RE = re.compile(
-    rf"\b(?=[^\W\d_]*[{_LATIN}])(?=[^\W\d_]*[{_CYRILLIC}])[^\W\d_]+|\b(?=[^\W\d_]*[әӘ])[^\W\d_]+"
+    rf"\b[{_LATIN}{_CYRILLIC}]*?(?:[{_LATIN}][{_CYRILLIC}]|[{_CYRILLIC}][{_LATIN}])[^\W\d_]*"
 )
+_SCHWA_WORD_RE = re.compile(r"\b[^\W\d_]*?[әӘ][^\W\d_]*")
 _CYR_WORD_RE = re.compile(rf"\b[{_CYRILLIC}]+\b")
 _LAT_WORD_RE = re.compile(rf"\b[{_LATIN}]+\b")
 _CYR_TO_LAT_TABLE = str.maketrans(CYRILLIC_TO_LATIN)
 _LAT_TO_CYR_TABLE = str.maketrans(LATIN_TO_CYRILLIC)
-_SPACES_RE = re.compile(r" {2,}")
-_LINE_EDGE_RE = re.compile(r" ?\n ?")
-_BLANKS_RE = re.compile(r"\n{3,}")
 _FOLD_DROP_RE = re.compile(r"[^a-z0-9\s]+")
 _WS_RE = re.compile(r"\s+")
 _FOLD_TABLE = str.maketrans(_ASCII_FOLD)
 
 
-def _byte_table(encoding: str) -> dict[str, int]:
-    """Char → byte for a single-byte code page; undefined bytes map to themselves."""
-    table: dict[str, int] = {}
+def _byte_table(encoding: str) -> dict[int, int]:
+    """``str.translate`` table: a code page's characters → the Latin-1 char of their byte.
+
+    Undefined bytes map to themselves ("sloppy" decoders keep them as C1
+    controls); other characters below U+0100 map to U+FFFF, which Latin-1
+    cannot encode, so a word holding one fails cleanly.
+    """
+    table: dict[int, int] = {c: 0xFFFF for c in range(0x80, 0x100)}
     for byte in range(256):
         try:
             char = bytes([byte]).decode(encoding)
         except UnicodeDecodeError:
-            char = chr(byte)  # "sloppy" decoders keep undefined bytes as C1 controls
-        table[char] = byte
+            char = chr(byte)
+        table[ord(char)] = byte
     return table
 
 
-_CODEPAGES: tuple[dict[str, int], ...] = tuple(
+_CODEPAGES: tuple[dict[int, int], ...] = tuple(
     _byte_table(enc) for enc in ("cp1252", "cp1254", "cp1251", "latin-1")
 )
 
@@ -163,7 +169,7 @@ _MOJIBAKE_RE = re.compile(
 )
 _TOKEN_RE = re.compile(r"[^ \n]+")
 #: What a repaired word may contain: Latin, IPA ə, Cyrillic, punctuation, symbols.
-_PLAUSIBLE_RE = re.compile(r"[\x20-\x7e\u00a0-\u024f\u0259\u0400-\u04ff\u2010-\u2044\u20ac\u2116\u2122]*")
+_PLAUSIBLE_RE = re.compile(r"[\x20-\x7e\u00a0-\u024f\u0259\u0400-\u04ff\u2000-\u206f\u20ac\u2116\u2122\ufeff]*")
 
 # --------------------------------------------------------------------------- steps
 
@@ -184,35 +190,61 @@ def _decode_html(s: str) -> str:
         s = out
 
 
-def _reencode(token: str) -> str | None:
-    """The UTF-8 reading of *token*'s bytes in a cp125x code page, if plausible."""
+def _reencode(text: str) -> str | None:
+    """The UTF-8 reading of *text*'s bytes in a cp125x code page, if plausible."""
     for table in _CODEPAGES:
         try:
-            raw = bytes([table[c] for c in token])
-        except KeyError:
+            fixed = text.translate(table).encode("latin-1").decode("utf-8")
+        except UnicodeError:
             continue
-        try:
-            fixed = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-        if fixed != token and _PLAUSIBLE_RE.fullmatch(fixed):
+        if fixed != text and _PLAUSIBLE_RE.fullmatch(fixed):
             return fixed
     return None
 
 
-def _fix_token(match: re.Match[str]) -> str:
-    token = match.group()
-    if not _MOJIBAKE_RE.search(token):
-        return token
+def _fix_line(line: str) -> str:
+    """Re-encode a whole line when it was misread as a whole, else word by word."""
+    fixed = _fix_token(line)
+    if fixed is not line and not _MOJIBAKE_RE.search(fixed):
+        return fixed
+    return _replace_spans(
+        line, {_token_span(line, m.start()) for m in _MOJIBAKE_RE.finditer(line)}, _fix_token
+    )
+
+
+def _token_span(s: str, pos: int) -> tuple[int, int]:
+    """Bounds of the space-delimited token around *pos*."""
+    start = max(s.rfind(" ", 0, pos), s.rfind("\n", 0, pos)) + 1
+    match = _TOKEN_RE.match(s, pos)
+    return start, match.end() if match else pos + 1
+
+
+def _replace_spans(s: str, spans: set[tuple[int, int]], fix: Callable[[str], str]) -> str:
+    """*s* with each span's text replaced by ``fix(text)``; spans of one word collapse."""
+    parts: list[str] = []
+    last = 0
+    for start, end in sorted(spans):
+        if start < last:  # the same word reached twice
+            continue
+        parts.append(s[last:start])
+        parts.append(fix(s[start:end]))
+        last = end
+    parts.append(s[last:])
+    return "".join(parts)
+
+
+def _fix_token(token: str) -> str:
     for _ in range(3):  # double-encoded text takes two rounds
         fixed = _reencode(token)
         if fixed is None:
             break
         token = fixed
+        if not _MOJIBAKE_RE.search(token):
+            break
     return token
 
 
-def fix_mojibake(s: str) -> str:
+def fix_mojibake(s: str, *, use_ftfy: bool = True) -> str:
     """Repair UTF-8 text that was decoded as Windows-1252/1254/1251.
 
     Words holding a tell-tale pair (``Ã¼``, ``Ä±``, ``Й™``, ``Рѕ``) are re-encoded
@@ -222,8 +254,9 @@ def fix_mojibake(s: str) -> str:
     """
     if not _MOJIBAKE_RE.search(s):
         return s
-    s = _TOKEN_RE.sub(_fix_token, s)
-    if _MOJIBAKE_RE.search(s):
+    lines = s.split("\n")
+    s = "\n".join(_fix_line(line) if _MOJIBAKE_RE.search(line) else line for line in lines)
+    if use_ftfy and _MOJIBAKE_RE.search(s):
         import ftfy  # slow; only for text that still looks broken
 
         s = ftfy.fix_encoding(s)
@@ -256,51 +289,87 @@ def _fix_word(word: str, cyrillic_text: bool) -> str:
     return word.translate(_LAT_TO_CYR_TABLE if to_cyrillic else _CYR_TO_LAT_TABLE)
 
 
+def _is_cyrillic_text(s: str) -> bool:
+    return len(_CYR_WORD_RE.findall(s)) > len(_LAT_WORD_RE.findall(s))
+
+
 def fix_lookalikes(s: str) -> str:
     """Put look-alike letters of the other script back into each mixed word.
 
     A word decides by its letters that exist in only one script (``д`` is
     Cyrillic, ``ş`` Latin); when it has both, the majority wins. A word made of
     look-alikes only (``Cоx``) follows the script most single-script words of
-    the text use. Words in one script only are never touched.
+    the text use. Words in one script only are never touched, except that
+    Cyrillic ``ә`` among Latin look-alikes is taken as Azerbaijani ``ə``.
     """
     if not _CYR_RE.search(s):
         return s
-    mixed = _MIXED_WORD_RE.findall(s)
-    if not mixed:
-        return s
-    cyrillic_text = len(_CYR_WORD_RE.findall(s)) > len(_LAT_WORD_RE.findall(s))
-    fixed = {word: _fix_word(word, cyrillic_text) for word in set(mixed)}
-    return _MIXED_WORD_RE.sub(lambda m: fixed[m.group()], s)
+    context: list[bool] = []
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group()
+        if not context and _needs_context(word):
+            context.append(_is_cyrillic_text(s))
+        return _fix_word(word, bool(context and context[0]))
+
+    out = _MIXED_WORD_RE.sub(fix, s)
+    if "ә" in out or "Ә" in out:
+        out = _SCHWA_WORD_RE.sub(fix, out)
+    return s if out == s else out
+
+
+def _needs_context(word: str) -> bool:
+    return not any(
+        ch.isalpha() and ch not in CYRILLIC_TO_LATIN and ch not in LATIN_TO_CYRILLIC
+        for ch in word
+    )
 
 
 def _collapse_whitespace(s: str) -> str:
-    if "  " in s:
-        s = _SPACES_RE.sub(" ", s)
+    while "  " in s:  # str.replace beats a regex on text this short
+        s = s.replace("  ", " ")
     if " \n" in s or "\n " in s:
-        s = _LINE_EDGE_RE.sub("\n", s)
-    if "\n\n\n" in s:
-        s = _BLANKS_RE.sub("\n\n", s)
+        s = "\n".join(line.strip(" ") for line in s.split("\n"))
+    while "\n\n\n" in s:
+        s = s.replace("\n\n\n", "\n\n")
     return s.strip(" \n")
 
 
-def _normalize_once(s: str) -> str:
+def _delete_chars(s: str) -> str:
+    for ch in set(_DELETE_RE.findall(s)):  # str.replace beats str.translate on long text
+        s = s.replace(ch, "")
+    return s
+
+
+def _map_chars(s: str) -> str:
+    for ch in set(_CHAR_RE.findall(s)):
+        s = s.replace(ch, _CHAR_MAP[ch])
+    return s
+
+
+def _normalize_once(s: str) -> tuple[str, bool]:
+    """One pass of every step; also whether a later step may have enabled an
+    earlier one (a deletion or a look-alike fix that completes an entity, a
+    deleted character that joins the halves of a mojibake pair)."""
     if "&" in s or "<" in s:
         s = _decode_html(s)
-    if _DELETE_RE.search(s):
-        s = s.translate(_DELETE_TABLE)
-    s = fix_mojibake(s)
+    before = s
+    s = _delete_chars(s)
+    fixed = fix_mojibake(s)
+    if fixed is not s:  # repaired words may hold zero-width characters
+        s = _delete_chars(fixed)
     if "\r\n" in s:
         s = s.replace("\r\n", "\n")
-    if _CHAR_RE.search(s):
-        s = s.translate(_CHAR_TABLE)
-    s = _nfc(s)
+    s = _nfc(_map_chars(s))
     for _ in range(3):  # c + U+0327 from a Cyrillic с composes to ç, joining words
         fixed = fix_lookalikes(s)
         if fixed == s:
             break
         s = _nfc(fixed)
-    return _collapse_whitespace(s)
+    # A deleted soft hyphen, an NBSP become a space or a look-alike put back
+    # can complete an entity or expose a mojibake pair.
+    unstable = s != before and ("&" in s or "<" in s or bool(_MOJIBAKE_RE.search(s)))
+    return _collapse_whitespace(s), unstable
 
 
 def _nfc(s: str) -> str:
@@ -314,25 +383,14 @@ def normalize_text(s: str) -> str:
 
     Idempotent: ``normalize_text(normalize_text(s)) == normalize_text(s)``.
     """
-    out = _normalize_once(s)
-    # A repair can expose another one (an entity that decodes to mojibake, a
-    # deleted character that joined two halves of a pair): settle, at most twice.
-    for _ in range(2):
-        if out == s or not _needs_another_pass(out):
+    out, unstable = _normalize_once(s)
+    for _ in range(3):  # rare: settle what one step exposed to an earlier one
+        if not unstable:
             break
-        s, out = out, _normalize_once(out)
+        s = out
+        out, unstable = _normalize_once(s)
+        unstable = unstable and out != s
     return out
-
-
-def _needs_another_pass(s: str) -> bool:
-    return bool(
-        ("&" in s and ";" in s)
-        or ("<" in s and _TAG_RE.search(s))
-        or _MOJIBAKE_RE.search(s)
-        or _CHAR_RE.search(s)
-        or _DELETE_RE.search(s)
-        or (not s.isascii() and not unicodedata.is_normalized("NFC", s))
-    )
 
 
 # --------------------------------------------------------------------------- case, keys
