@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter
 
+from newsarchive.items import Origin
 from newsarchive.normalize.dates import parse_datetime, to_iso
 from newsarchive.normalize.text import content_hash, normalize_text
 
@@ -65,7 +66,8 @@ class NormalizePipeline:
             origin_adapter = ItemAdapter(origin)
             _normalize_fields(origin_adapter, ORIGIN_TEXT_FIELDS)
             self._published_at(origin_adapter, reference, lang)
-        adapter["content_hash"] = content_hash(adapter.get("title"), adapter.get("body"))
+        if not isinstance(item, Origin):  # originals archived by the sources spider carry no hash
+            adapter["content_hash"] = content_hash(adapter.get("title"), adapter.get("body"))
         return item
 
     @staticmethod
