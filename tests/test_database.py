@@ -22,8 +22,10 @@ from newsarchive.archive.db import MIGRATIONS, ArticleStore, redact_url
 from newsarchive.archive.spool import Spool
 from newsarchive.commands.export_db import export
 from newsarchive.items import Article, Origin
+from newsarchive.mirror import MirrorServer
 from pipelines.database import DatabasePipeline
 from tests import pg
+from tests.crawl import run_crawl
 from tests.pg import PASSWORD, free_port, start_cluster
 
 # the PostgreSQL fixtures (tests/pg.py), made visible to this module
@@ -315,3 +317,20 @@ def test_sqlite_file_is_in_wal_mode(tmp_path: Path) -> None:
     run(make_pipeline(url, tmp_path), [article(1)])
     with sqlite3.connect(tmp_path / "wal.sqlite3") as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_mirror_crawl_database_equals_the_feed(mirror: MirrorServer, tmp_path: Path) -> None:
+    pytest.importorskip("newsarchive.pages.aggregator", reason="the icma spider's page objects are not in the tree")
+    pipelines = {"pipelines.normalize.NormalizePipeline": 300, "pipelines.database.DatabasePipeline": 900}
+    result = run_crawl(mirror, tmp_path, settings={
+        "ITEM_PIPELINES": json.dumps(pipelines),
+        "NEWSARCHIVE_DATABASE_SPOOL": str(tmp_path / "spool.jsonl"),
+        "NEWSARCHIVE_DATABASE_BATCH_SIZE": 7,
+    })
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.items
+    out = tmp_path / "export.jsonl"
+    assert export(f"sqlite:///{tmp_path / 'archive.sqlite3'}", str(out)) == len(result.items)
+    exported = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert exported == sorted(result.items, key=lambda r: r["url"])
+    assert not (tmp_path / "spool.jsonl").exists()
