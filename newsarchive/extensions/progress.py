@@ -102,8 +102,14 @@ class Progress:
             parts.append(f"downloading {active}")
         return "  ".join(parts)
 
+    def _engine(self) -> Any:
+        try:
+            return self.crawler.engine
+        except RuntimeError:  # the crawl has not started
+            return None
+
     def queue_size(self) -> int | None:
-        engine = self.crawler.engine
+        engine = self._engine()
         scheduler = getattr(engine, "scheduler", None) if engine is not None else None
         try:
             return len(scheduler)  # type: ignore[arg-type]
@@ -111,7 +117,7 @@ class Progress:
             return None
 
     def in_flight(self) -> int | None:
-        engine = self.crawler.engine
+        engine = self._engine()
         active = getattr(getattr(engine, "downloader", None), "active", None)
         return len(active) if active is not None else None
 
