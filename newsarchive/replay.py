@@ -68,7 +68,7 @@ def read_response(ref: RecordRef, request: Request) -> Response:
         http = record.http_headers
         status = int(http.get_statuscode()) if http is not None else 200
         headers = Headers([(k, v) for k, v in http.headers] if http is not None else [])
-        body = record.content_stream().read()
+        body = record.raw_stream.read()
     # The WARC keeps the body as received (still Content-Encoded); HttpCompressionMiddleware
     # decodes it as on a live crawl. Transfer-Encoding was already undone by the client.
     headers.pop(b"Transfer-Encoding", None)

@@ -48,6 +48,8 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsarchive.middlewares.retry.BackoffRetryMiddleware": 550,
+    # below HttpCompression (590) and Redirect (600): raw bodies and every redirect hop
+    "newsarchive.middlewares.warc.WarcCaptureMiddleware": 950,
 }
 
 # Host map (offline mirror, tests): both schemes go through our handler, which is
@@ -60,7 +62,10 @@ DOWNLOAD_HANDLERS = {
 # --- Item flow: normalise first, archive last ------------------------------
 ITEM_PIPELINES = {
     "pipelines.normalize.NormalizePipeline": 300,
+    "pipelines.database.DatabasePipeline": 900,
 }
+
+COMMANDS_MODULE = "newsarchive.commands"
 
 # --- Security: no remote access to a running crawl --------------------------
 TELNETCONSOLE_ENABLED = False
@@ -112,3 +117,19 @@ NEWSARCHIVE_REVISIT_DAYS = 2.0
 NEWSARCHIVE_STATE_PATH = "data/state.sqlite3"
 # "Now" for re-visits and relative dates (ISO 8601); empty: the clock. For replays and the mirror.
 NEWSARCHIVE_REFERENCE_TIME = ""
+
+# --- Archive: WARC (newsarchive/middlewares/warc.py) -------------------------
+NEWSARCHIVE_WARC_ENABLED = True
+NEWSARCHIVE_WARC_DIR = "data/warc"
+# Bytes per file before rotating (a file may exceed it by one record).
+NEWSARCHIVE_WARC_MAX_SIZE = 1024**3
+# File name prefix; empty: the spider name.
+NEWSARCHIVE_WARC_PREFIX = ""
+
+# --- Archive: database (pipelines/database.py) ------------------------------
+NEWSARCHIVE_DATABASE_ENABLED = True
+# sqlite:///path or postgresql://user:password@host/db (needs the "postgres" extra).
+NEWSARCHIVE_DATABASE_URL = os.environ.get("NEWSARCHIVE_DATABASE_URL", "sqlite:///data/newsarchive.sqlite3")
+NEWSARCHIVE_DATABASE_BATCH_SIZE = 100
+# Where records wait when the database is down; empty: data/spool/<db-name>.jsonl.
+NEWSARCHIVE_DATABASE_SPOOL = ""
