@@ -38,6 +38,8 @@ class ReplayMissError(Exception):
 class RecordRef:
     path: Path
     offset: int
+    record_id: str
+    date: str
 
 
 def warc_files(root: str | Path) -> list[Path]:
@@ -57,7 +59,11 @@ def build_index(paths: list[Path]) -> dict[str, RecordRef]:
                 if record.rec_type == "response":
                     url = record.rec_headers.get_header("WARC-Target-URI")
                     if url:
-                        index[url] = RecordRef(path, records.get_record_offset())
+                        index[url] = RecordRef(
+                            path, records.get_record_offset(),
+                            record.rec_headers.get_header("WARC-Record-ID") or "",
+                            record.rec_headers.get_header("WARC-Date") or "",
+                        )
     return index
 
 
@@ -105,6 +111,9 @@ class WarcReplayDownloadHandler:
             self.crawler.stats.inc_value("newsarchive/replay/miss")
             raise ReplayMissError(f"not in the replayed WARC files: {request.url}")
         self.crawler.stats.inc_value("newsarchive/replay/hit")
+        # The archived capture's identity and time, so replayed records match the originals.
+        request.meta["warc_record_id"] = ref.record_id
+        request.meta["newsarchive_fetched_at"] = ref.date
         return read_response(ref, request)
 
     async def close(self) -> None:

@@ -217,7 +217,7 @@ class IcmaSpider(scrapy.Spider):
             return
         item = page.to_item()
         self.validators[item.url] = (_header(response, b"ETag"), _header(response, b"Last-Modified"))
-        item.fetched_at = utc_now_iso()
+        item.fetched_at = response.meta.get("newsarchive_fetched_at") or utc_now_iso()
         item.warc_record_id = response.meta.get("warc_record_id")
         for name in page.missing_fields():
             stats.inc_value(f"newsarchive/extract/missing/{name}")
