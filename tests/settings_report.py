@@ -13,9 +13,9 @@ SPIDER_MODULES = ["tests.report_spiders"]
 NEWSPIDER_MODULE = "tests.report_spiders"
 COMMANDS_MODULE = "newsarchive.commands"
 EXTENSIONS = {
+    "newsarchive.extensions.progress.Progress": 500,  # clears its line before the report prints
     "newsarchive.extensions.report.RunReport": 900,
-    "newsarchive.extensions.progress.Progress": 910,
 }
-ITEM_PIPELINES: dict[str, int] = {}
-DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {}
+ITEM_PIPELINES = {}
+DOWNLOADER_MIDDLEWARES = {}
 NEWSARCHIVE_PROGRESS = "off"

@@ -9,7 +9,9 @@ runs (cron, systemd, Scrapyd) have no terminal, so they keep only Scrapy's
 
 The line ends with a carriage return, so a log record printed next starts at
 column 0 and overwrites it; a shorter log line may leave a tail of the progress
-line behind it until the next refresh.
+line behind it until the next refresh. Give it a lower ``EXTENSIONS`` priority
+than :class:`~newsarchive.extensions.report.RunReport` (500 < 900) so the line
+is cleared before the run report prints.
 """
 
 from __future__ import annotations
