@@ -67,6 +67,11 @@ ITEM_PIPELINES = {
 
 COMMANDS_MODULE = "newsarchive.commands"
 
+EXTENSIONS = {
+    "newsarchive.extensions.progress.Progress": 500,  # lower than RunReport: cleared before the summary
+    "newsarchive.extensions.report.RunReport": 900,
+}
+
 # --- Security: no remote access to a running crawl --------------------------
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
@@ -133,3 +138,22 @@ NEWSARCHIVE_DATABASE_URL = os.environ.get("NEWSARCHIVE_DATABASE_URL", "sqlite://
 NEWSARCHIVE_DATABASE_BATCH_SIZE = 100
 # Where records wait when the database is down; empty: data/spool/<db-name>.jsonl.
 NEWSARCHIVE_DATABASE_SPOOL = ""
+
+# --- Run report and monitors (see newsarchive/monitors.py) -------------------
+# Write the end-of-run summary and data/runs/<spider>-<UTC>.json; `scrapy crawl` exits 1 when a monitor fails.
+NEWSARCHIVE_REPORT_ENABLED = True
+# Live progress line on stderr: "auto" (only on a terminal), "on", "off".
+NEWSARCHIVE_PROGRESS = "auto"
+NEWSARCHIVE_PROGRESS_INTERVAL = 2.0
+# finish_reason values that count as a complete run.
+NEWSARCHIVE_MONITOR_FINISH_REASONS = ["finished"]
+# Minimum share of items with a non-empty field (merged over these defaults; null disables a field).
+NEWSARCHIVE_MONITOR_FIELD_COVERAGE = {"title": 1.0, "body": 0.95, "published_at": 0.8, "source_name": 0.95}
+# Max (ERROR + CRITICAL log lines) / downloader/request_count.
+NEWSARCHIVE_MONITOR_MAX_ERROR_RATE = 0.1
+# Max newsarchive/dates/unparsed / item_scraped_count.
+NEWSARCHIVE_MONITOR_MAX_UNPARSED_DATES = 0.05
+# Minimum item_scraped_count per run.
+NEWSARCHIVE_MONITOR_MIN_ITEMS = 1
+# Where run reports go.
+NEWSARCHIVE_RUNS_DIR = "data/runs"
