@@ -311,7 +311,7 @@ class AggregatorPage:
     html: str | bytes
     encoding: str | None = None
 
-    #: Fields every news page shows; story pages show only the first five.
+    #: Fields every news page shows; story pages have no counters block (views, source, archive, comments).
     EXPECTED_NEWS: tuple[str, ...] = ("title", "body", "source_name", "article_id", "kind",
                                       "views", "comments", "source_url", "published_at_raw")
     EXPECTED_STORY: tuple[str, ...] = ("title", "body", "source_name", "article_id", "kind")
@@ -479,7 +479,7 @@ class AggregatorPage:
         else:
             return lay
         stop = start + 1 if lay.attribution_at is not None else start
-        while stop < len(lines) and not _ends_text(lines[stop]):
+        while stop < len(lines) and not _ends_text(lines, stop):
             stop += 1
         lay.meta_from = stop
         self._split_body(lay, lines[start:stop])
@@ -535,8 +535,12 @@ def _first(lines: list[str], test: Any) -> int | None:
     return next((i for i, text in enumerate(lines) if test(text)), None)
 
 
-def _ends_text(text: str) -> bool:
-    return bool(_META_START.match(text) or _STOP_LINE.match(text))
+def _ends_text(lines: list[str], i: int) -> bool:
+    """Line *i* starts the part after the text: a label line, a sidebar heading, a comment count."""
+    text = lines[i]
+    if _META_START.match(text) or _STOP_LINE.match(text) or _COMMENTS_WORD.match(_strip_icons(text)):
+        return True
+    return bool(_NUMBER_LINE.match(text) and i + 1 < len(lines) and _COMMENTS_WORD.match(_strip_icons(lines[i + 1])))
 
 
 def _attribution(text: str, order: tuple[str, ...]) -> tuple[str | None, str] | None:
