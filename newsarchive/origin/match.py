@@ -1,0 +1,144 @@
+"""Find the aggregator's article among a source site's candidates, by title and time.
+
+For home-page-only citations (``Mənbə:https://bakivaxti.az``): the headline is
+compared with every listed headline as a folded key (lower case, Azerbaijani
+letters folded to ASCII, Cyrillic transliterated, punctuation dropped, see
+:func:`newsarchive.normalize.text.fold_key`) with rapidfuzz's ``ratio``; a
+candidate listed without a title (plain sitemap) is compared through its URL
+slug. Numbers must agree: headlines that differ only in a figure (``— 57 yenilik``
+/ ``— 59 yenilik``, ``5 nəfər`` / ``7 nəfər``) are different stories, however
+close the strings. When both sides have a date, candidates outside the time window are
+ignored. Ties go to the candidate closest in time, then to the smaller URL, so
+the answer never depends on list order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from urllib.parse import unquote, urlsplit
+
+from rapidfuzz import fuzz, process
+
+from newsarchive.normalize.dates import parse_datetime
+from newsarchive.normalize.text import fold_key
+from newsarchive.origin.listing import Candidate
+
+#: Listed titles ending like this were cut by the site; compare with the same-length head of the headline.
+TRUNCATION_MARKS = ("...", "…")
+#: Shortest cut title still compared by its head (shorter ones are too ambiguous).
+MIN_TRUNCATED_KEY = 25
+_PUNCT_RE = re.compile(r"[^\w\s]+")
+_NUMBER_RE = re.compile(r"\b\d+\b")
+_SLUG_ID_RE = re.compile(r"(?:[-_]\d{4,}|[-_]\d{4}-\d{2}-\d{2}(?:-\d{6})?)+(?:\.html?)?$")
+
+
+@lru_cache(maxsize=65536)
+def title_key(text: str) -> str:
+    """The comparison key of a headline: punctuation to spaces, then :func:`fold_key`."""
+    return fold_key(_PUNCT_RE.sub(" ", text))
+
+
+@lru_cache(maxsize=65536)
+def slug_key(url: str) -> str:
+    """The key of a URL's last path segment, numeric ids and date stamps dropped."""
+    segment = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+    return title_key(_SLUG_ID_RE.sub("", segment).replace("-", " ").replace("_", " "))
+
+
+@lru_cache(maxsize=65536)
+def candidate_key(candidate: Candidate) -> tuple[str, bool]:
+    """``(key, truncated)``: the key of the listed title (of the URL slug without one), and
+    whether the site cut the title short."""
+    title = candidate.title.strip()
+    if not title:
+        return slug_key(candidate.url), False
+    if title.endswith(TRUNCATION_MARKS):
+        return title_key(title.rstrip(".…").strip()), True
+    return title_key(title), False
+
+
+@lru_cache(maxsize=65536)
+def _when(raw: str, reference: datetime | None) -> datetime | date | None:
+    return parse_datetime(raw, reference=reference)
+
+
+def candidate_time(candidate: Candidate, reference: datetime | None) -> datetime | date | None:
+    if not candidate.published:
+        return None
+    # only year-less strings depend on the reference: keep the cache keyed on the string alone otherwise
+    ref = None if re.search(r"\d{4}", candidate.published) else reference
+    return _when(candidate.published, ref)
+
+
+def distance(a: datetime, b: datetime | date) -> timedelta:
+    """Time between *a* and *b*; a bare date counts as the whole day."""
+    if isinstance(b, datetime):
+        return abs(a - b)
+    day = a.date()
+    return timedelta(0) if day == b else abs(datetime.combine(b, a.timetz()) - a) - timedelta(days=1)
+
+
+def numbers(key: str) -> list[str]:
+    """The figures of a key, in order (``"12 5 milyon 2025"`` → ``["12", "5", "2025"]``)."""
+    return _NUMBER_RE.findall(key)
+
+
+def _score(query: str, key: str, truncated: bool) -> float:
+    if truncated:
+        if len(key) < MIN_TRUNCATED_KEY:
+            return 0.0
+        head = query[: len(key)]
+        figures = numbers(key)
+        if figures != numbers(query)[: len(figures)]:
+            return 0.0
+        return fuzz.ratio(head, key) / 100
+    if numbers(query) != numbers(key):
+        return 0.0
+    return fuzz.ratio(query, key) / 100
+
+
+def best_match(
+    title: str,
+    published_at: datetime | None,
+    candidates: Sequence[Candidate],
+    *,
+    threshold: float = 0.85,
+    window: timedelta = timedelta(days=3),
+) -> tuple[Candidate | None, float]:
+    """The candidate whose title matches *title*, and its score (0..1).
+
+    :param published_at: when the aggregator published the item (aware); with a
+        candidate date, only candidates within *window* of it count.
+    :returns: ``(candidate, score)``; ``(None, score)`` when no candidate in the
+        window reaches *threshold* (the best score looked at, ``0.0`` when none came close).
+    """
+    query = title_key(title)
+    if not query or not candidates:
+        return None, 0.0
+    keyed = [candidate_key(c) for c in candidates]
+    keys = [key for key, _ in keyed]
+    # rapidfuzz's C loop finds the whole titles that can reach the threshold; cut titles are scored below
+    hits = process.extract(query, keys, scorer=fuzz.ratio, score_cutoff=threshold * 100 - 1e-9, limit=None)
+    indexes = sorted({i for _, _, i in hits} | {i for i, (_, cut) in enumerate(keyed) if cut})
+    best: tuple[float, timedelta, str] | None = None
+    chosen: Candidate | None = None
+    best_seen = 0.0
+    for i in indexes:
+        candidate = candidates[i]
+        when = candidate_time(candidate, published_at) if published_at is not None else None
+        gap = distance(published_at, when) if published_at is not None and when is not None else None
+        if gap is not None and gap > window:
+            continue
+        score = _score(query, *keyed[i])
+        best_seen = max(best_seen, score)
+        if score < threshold:
+            continue
+        rank = (-score, gap if gap is not None else timedelta.max, candidate.url)
+        if best is None or rank < best:
+            best, chosen = rank, candidate
+    if chosen is None or best is None:
+        return None, round(best_seen, 4)
+    return chosen, round(-best[0], 4)
