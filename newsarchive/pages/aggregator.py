@@ -334,10 +334,7 @@ class AggregatorPage:
     def is_article(self) -> bool:
         """An article page: a title, a body, and at least one sign of icma's article layout."""
         lay = self._layout
-        if not (lay.title and lay.body):
-            return False
-        return (lay.attribution_at is not None or lay.closing or self.views() is not None
-                or self.published_at_raw() is not None or bool(self._doc.jsonld))
+        return bool(lay.title and lay.body)  # a body is only taken when something marks an icma article
 
     # -- fields ----------------------------------------------------------------------------
     def canonical_url(self) -> str:
@@ -483,6 +480,9 @@ class AggregatorPage:
             stop += 1
         lay.meta_from = stop
         self._split_body(lay, lines[start:stop])
+        labelled = stop < len(lines) and bool(_META_START.match(lines[stop]))
+        if lay.attribution_at is None and not lay.closing and not labelled and not self._doc.jsonld:
+            lay.body, lay.author = [], None  # text after a heading, but nothing says it is an icma article
         return lay
 
     def _find_title(self, lines: list[str], end: int) -> tuple[str | None, int | None]:
@@ -500,9 +500,10 @@ class AggregatorPage:
             return best
         doc = self._doc
         headline = doc.jsonld.get("headline")
+        head_title = _TITLE_SUFFIX.sub("", doc.head_title)
         candidates = [_clean(headline) if isinstance(headline, str) else "",
                       _clean(doc.meta.get("og:title")), *doc.h1,
-                      _TITLE_SUFFIX.sub("", doc.head_title)]
+                      "" if _ICMA.search(head_title) else head_title]  # "Icma.az — Son xəbərlər" is no title
         candidates = [c for c in candidates if c]
         for cand in candidates:
             for j in range(end - 1, -1, -1):
@@ -557,13 +558,15 @@ def _attribution(text: str, order: tuple[str, ...]) -> tuple[str | None, str] | 
     rest = text[len(sentence):].strip()
     for table in tables:
         core = table.lead.sub("", sentence, count=1)
-        for shape in table.compiled:
-            m = shape.search(core)
-            if m is None:
-                continue
-            name = m.group("name").strip(" ,.:;").rsplit(",", 1)[-1].strip()
-            if name and len(name) <= 60 and not _ICMA.search(name):
-                return name, rest
+        # also the clause after the first comma: "Icma.az xəbər verir ki, <name> saytına əsaslanaraq."
+        for clause in (core, core.partition(",")[2].strip()):
+            for shape in table.compiled if clause else ():
+                m = shape.search(clause)
+                if m is None:
+                    continue
+                name = m.group("name").strip(" ,.:;")
+                if name and len(name) <= 60 and not _ICMA.search(name):
+                    return name, rest
     return None, rest
 
 
