@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import lxml.etree
@@ -91,6 +91,7 @@ def _alternation(words: tuple[str, ...] | list[str]) -> str:
 _EDITIONS = tuple(labels.EDITIONS.values())
 _NUMBER = r"\d{1,3}(?:[ .,\u00a0\u202f]\d{3})+(?!\d)|\d+"
 _ICON = "(?:" + "|".join(sorted(labels.ICON_WORDS, key=len, reverse=True)) + ")"
+_ICON_PREFIX = re.compile(_ICON, re.I)
 _ICONS_ONLY = re.compile(rf"^(?:{_ICON}\s*)+$", re.I)
 _ICMA = re.compile(labels.ICMA_NAME, re.I)
 _ICMA_ONLY = re.compile(rf"^[©\s]*{labels.ICMA_NAME}\s*$", re.I)
@@ -213,7 +214,8 @@ class _Doc:
     head_title: str
 
 
-_EMPTY_DOC = _Doc([], "", {}, {}, [], "")
+def _empty() -> _Doc:
+    return _Doc([], "", {}, {}, [], "")
 
 
 def _load(html: str | bytes, encoding: str | None) -> _Doc:
@@ -225,12 +227,12 @@ def _load(html: str | bytes, encoding: str | None) -> _Doc:
             text = html
         text = _XML_DECL.sub("", _CONTROL.sub("", text), count=1)
         if not text.strip():
-            return _EMPTY_DOC
+            return _empty()
         root = lxml.html.document_fromstring(text, parser=_PARSER)
     except (lxml.etree.LxmlError, ValueError, LookupError, TypeError):
-        return _EMPTY_DOC
+        return _empty()
     if root is None:
-        return _EMPTY_DOC
+        return _empty()
     meta: dict[str, str] = {}
     jsonld: dict[str, Any] = {}
     head_title = ""
@@ -283,7 +285,7 @@ def _int(raw: str | None) -> int | None:
 
 
 def _strip_icons(text: str) -> str:
-    m = re.match(_ICON, text, re.I)
+    m = _ICON_PREFIX.match(text)
     return text[m.end():] if m and m.end() < len(text) else text
 
 
@@ -299,10 +301,6 @@ class _Layout:
     meta_from: int = 0
 
 
-Field = Literal["title", "body", "author", "views", "comments", "source_name", "source_url",
-                "published_at_raw", "article_id", "kind", "lang"]
-
-
 @dataclass
 class AggregatorPage:
     """One icma.az article page. ``to_item()`` gives the :class:`Article`; it never raises."""
@@ -312,9 +310,9 @@ class AggregatorPage:
     encoding: str | None = None
 
     #: Fields every news page shows; story pages have no counters block (views, source, archive, comments).
-    EXPECTED_NEWS: tuple[str, ...] = ("title", "body", "source_name", "article_id", "kind",
-                                      "views", "comments", "source_url", "published_at_raw")
-    EXPECTED_STORY: tuple[str, ...] = ("title", "body", "source_name", "article_id", "kind")
+    EXPECTED_NEWS: ClassVar[tuple[str, ...]] = ("title", "body", "source_name", "article_id", "kind",
+                                                "views", "comments", "source_url", "published_at_raw")
+    EXPECTED_STORY: ClassVar[tuple[str, ...]] = ("title", "body", "source_name", "article_id", "kind")
 
     # -- public API ----------------------------------------------------------------------
     def to_item(self) -> Article:
