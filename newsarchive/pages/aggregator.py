@@ -298,7 +298,10 @@ class _Layout:
     body: list[str] = field(default_factory=list)
     author: str | None = None
     closing: bool = False
+    body_start: int = 0
+    """First line of the text (after the title); counters may sit above it."""
     meta_from: int = 0
+    """First line after the text: the counters block, comments, sidebars."""
 
 
 @dataclass
@@ -442,8 +445,9 @@ class AggregatorPage:
         return m
 
     def _meta_lines(self) -> Iterator[tuple[int, str]]:
-        lines = self._doc.lines
-        for i in range(self._layout.meta_from, len(lines)):
+        """Lines after the text first, then those above it (a redesign may move the counters up); never the text."""
+        lines, lay = self._doc.lines, self._layout
+        for i in (*range(lay.meta_from, len(lines)), *range(min(lay.body_start, lay.meta_from))):
             yield i, lines[i].text
 
     def _number_after(self, i: int) -> str | None:
@@ -464,35 +468,44 @@ class AggregatorPage:
             if found is not None:
                 lay.attribution_at, (lay.source_name, rest) = i, found
                 break
-        head_end = lay.attribution_at if lay.attribution_at is not None else _first(lines, _META_START.match)
-        lay.title, anchor = self._find_title(lines, head_end if head_end is not None else min(len(lines), 150))
+        if lay.attribution_at is not None:
+            lay.title, anchor = self._find_title(lines, lay.attribution_at, last=True)
+        else:
+            lay.title, anchor = self._find_title(lines, min(len(lines), 150), last=False)
         if lay.attribution_at is not None:
             start = lay.attribution_at
             lines = [*lines[:start], rest, *lines[start + 1 :]]
         elif anchor is not None:
             start = anchor + 1
+            while start < len(lines) and _META_START.match(lines[start]):
+                start += 1  # counters shown between the title and the text
         else:
             return lay
+        lay.body_start = start
         stop = start + 1 if lay.attribution_at is not None else start
         while stop < len(lines) and not _ends_text(lines, stop):
             stop += 1
         lay.meta_from = stop
         self._split_body(lay, lines[start:stop])
-        labelled = stop < len(lines) and bool(_META_START.match(lines[stop]))
+        labelled = (stop < len(lines) and bool(_META_START.match(lines[stop]))) or (
+            anchor is not None and start > anchor + 1)
         if lay.attribution_at is None and not lay.closing and not labelled and not self._doc.jsonld:
             lay.body, lay.author = [], None  # text after a heading, but nothing says it is an icma article
         return lay
 
-    def _find_title(self, lines: list[str], end: int) -> tuple[str | None, int | None]:
-        """The line shown twice before the text; else structured metadata, matched to a line if possible."""
+    def _find_title(self, lines: list[str], end: int, *, last: bool) -> tuple[str | None, int | None]:
+        """The line shown twice (within a few lines) before *end*: the last such pair when the text start is
+        known (*end* is the attribution), else the first. Failing that, structured metadata (JSON-LD
+        ``headline``, ``og:title``, ``<h1>``, ``<title>``), anchored on the line that shows it if any."""
         best: tuple[str, int] | None = None
         for i in range(end):
             text = lines[i]
             if len(text) < 4 or _ICONS_ONLY.match(text) or _ICMA_ONLY.match(text):
                 continue
-            for j in range(i + 1, min(i + 6, end)):
-                if lines[j] == text:
-                    best = (text, j)
+            j = next((j for j in range(i + 1, min(i + 6, end)) if lines[j] == text), None)
+            if j is not None:
+                best = (text, j)
+                if not last:
                     break
         if best is not None:
             return best
@@ -504,9 +517,9 @@ class AggregatorPage:
                       "" if _ICMA.search(head_title) else head_title]  # "Icma.az — Son xəbərlər" is no title
         candidates = [c for c in candidates if c]
         for cand in candidates:
-            for j in range(end - 1, -1, -1):
-                if lines[j] == cand:
-                    return cand, j
+            shown = [j for j in range(len(lines)) if lines[j] == cand]
+            if shown:
+                return cand, max(j for j in shown if j <= shown[0] + 6)
         return (candidates[0], None) if candidates else (None, None)
 
     def _split_body(self, lay: _Layout, region: list[str]) -> None:
@@ -528,10 +541,6 @@ class AggregatorPage:
         elif after and (_AUTHOR.match(after[0]) or after[0] == jsonld_author) and len(after[0]) <= 60:
             lay.author = after[0]
         lay.body = body
-
-
-def _first(lines: list[str], test: Any) -> int | None:
-    return next((i for i, text in enumerate(lines) if test(text)), None)
 
 
 def _ends_text(lines: list[str], i: int) -> bool:
