@@ -91,11 +91,13 @@ class IcmaSpider(scrapy.Spider):
         self.overlap_pages = settings.getint("NEWSARCHIVE_INCREMENTAL_OVERLAP_PAGES", 1)
         if settings.getbool("NEWSARCHIVE_INCREMENTAL"):
             self.state = StateStore(settings.get("NEWSARCHIVE_STATE_PATH", "data/state.sqlite3")).open()
-            crawler.stats.set_value("newsarchive/incremental/known_at_start", len(self.state))
+            self.known_at_start = len(self.state)
             crawler.signals.connect(self._remember, signal=signals.item_scraped)
             crawler.signals.connect(self._close_state, signal=signals.spider_closed)
 
     async def start(self) -> AsyncIterator[Any]:
+        if self.state is not None:
+            self.crawler.stats.set_value("newsarchive/incremental/known_at_start", self.known_at_start)
         urls = list(load_json_setting(self.settings, "NEWSARCHIVE_START_URLS", []))
         if "ru" in self.langs and not any(edition_of(u) == "ru" for u in urls):
             urls.append(RU_HOME)
@@ -216,6 +218,10 @@ class IcmaSpider(scrapy.Spider):
             logger.warning("Not an article page (kept raw in the WARC): %(url)s", {"url": response.url})
             return
         item = page.to_item()
+        if self.since and self._listed_date(item.published_at_raw) is not None:
+            if self._listed_date(item.published_at_raw) < self.since:  # type: ignore[operator]
+                stats.inc_value("newsarchive/discovery/skipped_since")
+                return  # reached through an undated link (a menu), but older than -a since
         self.validators[item.url] = (_header(response, b"ETag"), _header(response, b"Last-Modified"))
         item.fetched_at = response.meta.get("newsarchive_fetched_at") or utc_now_iso()
         item.warc_record_id = response.meta.get("warc_record_id")

@@ -36,6 +36,7 @@ from newsarchive.pages.registry import page_for
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from scrapy.statscollectors import StatsCollector
     from twisted.python.failure import Failure
 
     from newsarchive.items import Article
@@ -62,7 +63,6 @@ class OriginFollower:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         self.crawler = crawler
-        self.stats = crawler.stats
         self.policy = NetPolicy.from_settings(settings)
         self.max_per_domain = settings.getint("NEWSARCHIVE_ORIGIN_MAX_REQUESTS_PER_DOMAIN", 2000)
         self.match_threshold = settings.getfloat("NEWSARCHIVE_ORIGIN_MATCH_THRESHOLD", 0.85)
@@ -74,6 +74,12 @@ class OriginFollower:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> OriginFollower:
         return cls(crawler)
+
+    @property
+    def stats(self) -> StatsCollector:
+        # the spider builds this before the crawler's stats exist
+        assert self.crawler.stats is not None
+        return self.crawler.stats
 
     # -- entry point --------------------------------------------------------------------
     def follow(self, item: Article) -> Iterator[Any]:

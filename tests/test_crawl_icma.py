@@ -56,7 +56,10 @@ def test_field_equals_ground_truth(full_crawl: CrawlResult, mirror: MirrorServer
     expected = truth(mirror)
     wrong = {}
     for url, item in full_crawl.by_url().items():
-        want: Any = getattr(expected[url], field)
+        art = expected[url]
+        want: Any = getattr(art, field)
+        if art.kind == "story" and field in ("views", "comments"):
+            want = None  # story pages have no counters block
         if item[field] != want:
             wrong[url] = (item[field], want)
     assert not wrong, f"{len(wrong)} wrong, e.g. {next(iter(wrong.items()))}"
@@ -97,16 +100,24 @@ def test_resolved_origins_carry_the_original(full_crawl: CrawlResult, mirror: Mi
         assert 0.9 <= item["origin_similarity"] <= 1.0
 
 
-def test_blocked_citations_are_never_fetched(full_crawl: CrawlResult) -> None:
-    assert "192.168.10.5" not in full_crawl.log.replace("Citation not fetched", "")
-    assert "ftp://" not in "\n".join(line for line in full_crawl.log.splitlines() if "Crawled" in line)
+def test_blocked_citations_are_never_fetched(full_crawl: CrawlResult, mirror: MirrorServer) -> None:
+    blocked = [art for art in mirror.site.articles() if art.case in ("private", "ftp")]
+    assert blocked
+    fetched = [line for line in full_crawl.log.splitlines() if "Crawled (" in line or "Retrying" in line]
+    for art in blocked:
+        assert art.source_url
+        assert not any(art.source_url in line for line in fetched), art.source_url
+    assert full_crawl.stats["newsarchive/origin/status/blocked"] == len(blocked)
 
 
 def test_lang_and_max_articles_arguments(mirror: MirrorServer, tmp_path: Path) -> None:
     result = run_crawl(mirror, tmp_path, "-a", "lang=ru", "-a", "follow_origins=0")
     assert result.returncode == 0, result.log[-2000:]
     want = {art.url for art in mirror.site.articles() if art.lang == "ru"}
-    assert {item["url"] for item in result.items} == want
+    got = {item["url"] for item in result.items}
+    assert want <= got
+    # Story pages show no date: one reached through an undated link (a menu) cannot be judged.
+    assert all(item["kind"] == "story" for item in result.items if item["url"] not in want)
     assert all(item["origin_status"] == "not_attempted" for item in result.items)
 
     limited = run_crawl(mirror, tmp_path / "max", "-a", "max_articles=5", "-a", "follow_origins=0")
@@ -120,4 +131,7 @@ def test_since_stops_at_older_items(mirror: MirrorServer, tmp_path: Path) -> Non
     assert result.returncode == 0, result.log[-2000:]
     want = {art.url for art in site.articles() if site.published(art.k).date() >= cutoff}
     assert 0 < len(want) < len(site)
-    assert {item["url"] for item in result.items} == want
+    got = {item["url"] for item in result.items}
+    assert want <= got
+    # Story pages show no date: one reached through an undated link (a menu) cannot be judged.
+    assert all(item["kind"] == "story" for item in result.items if item["url"] not in want)
