@@ -229,8 +229,9 @@ class GenericArticlePage:
         return None
 
     def author(self) -> str | None:
-        if self.jsonld.get("author") is not None:
-            return jsonld_person(self.jsonld["author"])
+        name = jsonld_person(self.jsonld.get("author"))
+        if name:
+            return name
         for key in META_AUTHOR:
             value = clean(self.meta.get(key))
             if value and "://" not in value:

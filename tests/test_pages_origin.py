@@ -1,0 +1,195 @@
+"""Origin page objects: mirror pages against the ground truth, saved fixtures field by field, layers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from newsarchive.items import Origin
+from newsarchive.mirror.content import SOURCES, MirrorArticle, MirrorConfig, MirrorSite, OriginTruth
+from newsarchive.mirror.server import MirrorRequest
+from newsarchive.mirror.sources import SourceApp
+from newsarchive.normalize.dates import parse_datetime
+from newsarchive.normalize.text import normalize_text
+from newsarchive.pages.generic import GenericArticlePage
+from newsarchive.pages.registry import page_for
+from newsarchive.pages.sites.azertag_az import AzertagArticlePage
+from tests.fixtures.origin.regenerate import expected_raw
+
+FIXTURES = Path(__file__).parent / "fixtures" / "origin"
+TEXT_FIELDS = ("title", "body", "author")
+FIELDS = ("url", "title", "body", "author", "published_at", "published_at_raw", "site")
+MIRRORS = {seed: MirrorSite(MirrorConfig(seed=seed, articles=n)) for seed, n in ((2025, 60), (7, 90))}
+
+
+def extract(url: str, html: str | bytes, headers: dict[str, str] | None = None) -> Origin:
+    return page_for(url)(url=url, html=html, headers=headers).to_item()
+
+
+def served(site: MirrorSite, origin: OriginTruth) -> bytes:
+    reply = SourceApp(site, origin.site).handle(MirrorRequest(origin.site, urlsplit(origin.url).path, {}, {}))
+    assert reply is not None and reply.status == 200
+    return reply.payload()
+
+
+def mirror_cases() -> list[Any]:
+    out = []
+    for seed, site in MIRRORS.items():
+        for art in site.articles():
+            if art.origin is not None:
+                out.append(pytest.param(seed, art, id=f"{seed}-{art.k}-{art.origin.site}"))
+    return out
+
+
+# -- every origin page of two mirrors ---------------------------------------------------
+@pytest.mark.parametrize(("seed", "art"), mirror_cases())
+def test_mirror_page_gives_the_ground_truth(seed: int, art: MirrorArticle) -> None:
+    origin = art.origin
+    assert origin is not None
+    item = extract(origin.url, served(MIRRORS[seed], origin))
+    assert normalize_text(item.title or "") == origin.title
+    assert normalize_text(item.body or "") == origin.body
+    assert item.author == origin.author
+    assert item.published_at is None  # parsed later by the normalisation pipeline
+    assert item.published_at_raw == expected_raw(origin)
+    assert parse_datetime(item.published_at_raw) == origin.published_at
+    assert (item.url, item.site) == (origin.url, origin.site)
+
+
+def test_mirror_covers_every_source_site() -> None:
+    sites = {art.origin.site for site in MIRRORS.values() for art in site.articles() if art.origin}
+    assert sites == set(SOURCES)
+    langs = {(art.origin.site, art.lang) for art in MIRRORS[2025].articles() if art.origin}
+    assert {("report.az", "ru"), ("apa.az", "ru")} <= langs
+
+
+# -- saved fixtures, one test per field (web-poet style) -----------------------------------
+def fixture_dirs() -> list[Path]:
+    return sorted(p.parent for p in FIXTURES.rglob("output.json"))
+
+
+@pytest.mark.parametrize("field", FIELDS)
+@pytest.mark.parametrize("fixture", fixture_dirs(), ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_fixture_field(fixture: Path, field: str) -> None:
+    meta = json.loads((fixture / "meta.json").read_text(encoding="utf-8"))
+    expected = json.loads((fixture / "output.json").read_text(encoding="utf-8"))
+    item = asdict(extract(meta["url"], (fixture / "input.html").read_bytes(), meta.get("headers")))
+    got = item[field]
+    if field in TEXT_FIELDS and got is not None:
+        got = normalize_text(got)
+    assert got == expected[field]
+
+
+def test_fixtures_exist_for_every_site() -> None:
+    assert {p.relative_to(FIXTURES).parts[0] for p in fixture_dirs()} >= {
+        "report_az", "apa_az", "azertag_az", "bakivaxti_az", "mia_az", "generic"}
+
+
+# -- registry -----------------------------------------------------------------------------
+@pytest.mark.parametrize(("url", "cls"), [
+    ("https://azertag.az/xeber/X-1", AzertagArticlePage),
+    ("https://www.azertag.az/xeber/X-1", AzertagArticlePage),
+    ("https://en.AZERTAG.az/xeber/X-1", AzertagArticlePage),
+    ("https://report.az/siyaset/x/", GenericArticlePage),
+    ("https://notazertag.az/x", GenericArticlePage),
+    ("not a url", GenericArticlePage),
+])
+def test_page_for(url: str, cls: type[GenericArticlePage]) -> None:
+    assert page_for(url) is cls
+
+
+def test_page_objects_never_import_scrapy() -> None:
+    code = ("import sys, newsarchive.pages.registry, newsarchive.origin.match, newsarchive.origin.similarity; "
+            "sys.exit('scrapy' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+# -- layers of the generic page --------------------------------------------------------------
+def page(head: str = "", body: str = "", url: str = "https://www.example.az/news/a-1") -> Origin:
+    return GenericArticlePage(url=url, html=f"<html><head>{head}</head><body>{body}</body></html>").to_item()
+
+
+ARTICLE = "<article><h1>Başlıq</h1><p>" + "Mətn cümləsi burada yazılıb və davam edir. " * 6 + "</p></article>"
+LD = '<script type="application/ld+json">{}</script>'
+
+
+@pytest.mark.parametrize(("head", "body", "expected"), [
+    (LD.format('{"@type": "NewsArticle", "datePublished": "2025-10-23T09:32:00+04:00"}')
+     + '<meta property="article:published_time" content="2025-10-22T00:00:00Z">',
+     ARTICLE, "2025-10-23T09:32:00+04:00"),
+    (LD.format('{"@graph": [{"@type": "WebPage"}, {"@type": ["Article"], "datePublished": "2025-10-21"}]}'),
+     ARTICLE, "2025-10-21"),
+    (LD.format('[{"@type": "Organization"}, {"@type": "ReportageNewsArticle", "datePublished": "2025-01-02"}]'),
+     ARTICLE, "2025-01-02"),
+    ('<meta property="article:published_time" content="2025-10-22T10:00:00+04:00">',
+     '<header><time datetime="2026-01-01T00:00">x</time></header>' + ARTICLE, "2025-10-22T10:00:00+04:00"),
+    ("", '<header><time datetime="2026-01-01T00:00">x</time></header>'
+         + ARTICLE.replace("</h1>", '</h1><time datetime="2025-10-20T08:00:00+04:00">20.10</time>'),
+     "2025-10-20T08:00:00+04:00"),
+    ("", '<div class="clock">21.01.2026 13:23</div>' + ARTICLE.replace("</h1>", "</h1><span>09:32 / 23-10-2025</span>"),
+     "09:32 / 23-10-2025"),
+    ("", ARTICLE.replace("</h1>", "</h1><div>Tarix: 23 oktyabr 2025, 09:32</div>"), "23 oktyabr 2025, 09:32"),
+    (LD.format("{not json"), ARTICLE.replace("</h1>", "</h1><p>23.10.2025 [09:32]</p>"), "23.10.2025 [09:32]"),
+])
+def test_published_at_raw_precedence(head: str, body: str, expected: str) -> None:
+    assert page(head, body).published_at_raw == expected
+
+
+@pytest.mark.parametrize(("head", "body", "expected"), [
+    (LD.format('{"@type": "NewsArticle", "author": {"@type": "Person", "name": "Əli Hüseynov"}}'), ARTICLE,
+     "Əli Hüseynov"),
+    (LD.format('{"@type": "NewsArticle", "author": [{"name": "A B"}, {"name": "C D"}]}'), ARTICLE, "A B, C D"),
+    (LD.format('{"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Report"}}'), ARTICLE, None),
+    ('<meta name="author" content="Müəllif: Leyla Quliyeva">', ARTICLE, "Leyla Quliyeva"),
+    ('<meta property="article:author" content="https://facebook.com/x">', ARTICLE, None),
+    ("", ARTICLE.replace("</article>", '<a rel="author" href="/a/1">Tural Həsənov</a></article>'),
+     "Tural Həsənov"),
+    ("", ARTICLE.replace("</article>", '<div itemprop="author"><span itemprop="name">Orxan Bağırov</span></div>'
+                                       "</article>"), "Orxan Bağırov"),
+])
+def test_author_layers(head: str, body: str, expected: str | None) -> None:
+    assert page(head, body).author == expected
+
+
+@pytest.mark.parametrize(("head", "body", "expected"), [
+    (LD.format('{"@type": "NewsArticle", "headline": " JSON   başlıq "}') + '<meta property="og:title" content="OG">',
+     ARTICLE, "JSON başlıq"),
+    ('<meta property="og:title" content="OG başlıq">', ARTICLE, "OG başlıq"),
+    ("", ARTICLE.replace("<h1>Başlıq</h1>", '<h2 itemprop="headline">Mikro başlıq</h2>'), "Mikro başlıq"),
+    ("", ARTICLE, "Başlıq"),
+])
+def test_title_layers(head: str, body: str, expected: str) -> None:
+    assert page(head, body).title == expected
+
+
+def test_body_falls_back_to_jsonld_article_body() -> None:
+    item = page(LD.format('{"@type": "NewsArticle", "articleBody": "Birinci.\\n\\nİkinci."}'), "<div></div>")
+    assert item.body == "Birinci.\n\nİkinci."
+
+
+def test_site_drops_www_and_url_is_kept() -> None:
+    item = page(url="https://WWW.Report.az/siyaset/x/")
+    assert (item.site, item.url) == ("report.az", "https://WWW.Report.az/siyaset/x/")
+
+
+@pytest.mark.parametrize("html", ["", b"", "<html></html>", b"\xff\xfe garbage", "<p>tək</p>"])
+def test_empty_or_broken_pages_do_not_raise(html: str | bytes) -> None:
+    item = GenericArticlePage(url="https://x.az/a", html=html).to_item()
+    assert item.url == "https://x.az/a" and item.site == "x.az"
+
+
+def test_azertag_profile_strips_only_the_dateline() -> None:
+    first = "Bu gün Gəncədə yeni məktəb açılıb və dərslər başlayıb, şagirdlər sevinclə qarşılanıb. " * 2
+    second = "Məktəbdə 960 şagird yeri var, binada idman zalı və kitabxana fəaliyyət göstərir. " * 2
+    html = (f"<html><body><h1>Məktəb açılıb</h1><div class='news-date'>23.10.2025 [09:32]</div><div>"
+            f"<p><b>Gəncə, 23 oktyabr, AZƏRTAC</b> {first}</p><p>{second}</p></div></body></html>")
+    item = AzertagArticlePage(url="https://azertag.az/xeber/1", html=html).to_item()
+    assert item.body == f"{first.strip()}\n\n{second.strip()}"
+    assert item.published_at_raw == "23.10.2025 [09:32]"
