@@ -75,6 +75,7 @@ class IcmaSpider(scrapy.Spider):
         self.state: StateStore | None = None
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.known_streak: dict[str, int] = {}
+        self.listed_dates: dict[str, str] = {}  # listing/sitemap date: the only date of a story page
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -155,6 +156,8 @@ class IcmaSpider(scrapy.Spider):
         if self.since and when is not None and when < self.since:
             self.crawler.stats.inc_value("newsarchive/discovery/skipped_since")
             return
+        if when is not None:
+            self.listed_dates.setdefault(canonical_url(url), when.isoformat())
         yield from self._article_request(url)
 
     def _is_known(self, url: str) -> bool:
@@ -246,7 +249,7 @@ class IcmaSpider(scrapy.Spider):
             return
         etag, last_modified = self.validators.pop(item.url, (None, None))
         self.state.record(item.url, content_hash=item.content_hash, etag=etag, last_modified=last_modified,
-                          published_at=item.published_at)
+                          published_at=item.published_at or self.listed_dates.get(item.url))
 
     def _close_state(self, spider: scrapy.Spider) -> None:
         if self.state is not None:

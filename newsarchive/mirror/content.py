@@ -285,6 +285,7 @@ class MirrorSite:
         title = words.make_title(rng, lang)
         origin_paragraphs = words.make_paragraphs(rng, lang)
         author = words.make_author(rng, lang) if rng.random() < 0.6 else None
+        slug = slugify(title)  # an edit changes the title, never the URL
         if self.edited(k):
             title = f"{title} (yenilənib)" if lang == "az" else f"{title} (обновлено)"
             origin_paragraphs.append(words.make_sentence(rng, lang))
@@ -292,7 +293,6 @@ class MirrorSite:
         host = CASE_HOST.get(case)
         site = SOURCES.get(host or "")
         name = site.names[rng.randrange(len(site.names))] if site else _story_source_name(rng)
-        slug = slugify(title)
         category = CATEGORIES[rng.randrange(len(CATEGORIES))]
         if kind == "story":
             article_id = str(170_000 + 3 * k)
