@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
@@ -74,11 +74,14 @@ def candidate_time(candidate: Candidate, reference: datetime | None) -> datetime
 
 
 def distance(a: datetime, b: datetime | date) -> timedelta:
-    """Time between *a* and *b*; a bare date counts as the whole day."""
+    """Time between *a* and *b*; a bare date is the whole day (in *a*'s zone)."""
     if isinstance(b, datetime):
         return abs(a - b)
-    day = a.date()
-    return timedelta(0) if day == b else abs(datetime.combine(b, a.timetz()) - a) - timedelta(days=1)
+    start = datetime.combine(b, time(0), tzinfo=a.tzinfo)
+    end = start + timedelta(days=1)
+    if a < start:
+        return start - a
+    return a - end if a >= end else timedelta(0)
 
 
 def numbers(key: str) -> list[str]:

@@ -4,8 +4,11 @@ Both texts become folded word sequences (punctuation to spaces, then
 :func:`~newsarchive.normalize.text.fold_key`: case, Azerbaijani letters,
 look-alikes and Cyrillic do not matter). The score is the share of the
 aggregator's word *n*-grams (shingles) that also occur in the original: a cut
-tail, dropped paragraphs or two lines glued together barely move it, while
-unrelated text shares almost no trigrams. Sets of strings, linear time.
+tail or dropped paragraphs do not move it and two lines glued together (split
+again at the punctuation) barely do. Shingles are long (eight words) because
+the aggregator copies verbatim while unrelated news texts of one language share
+stock phrases and whole formula sentences ("Qeyd edək ki, ...") that shorter
+shingles would count as shared text. Sets of strings, linear time.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import re
 from newsarchive.normalize.text import fold_key
 
 #: Words per shingle.
-SHINGLE = 3
+SHINGLE = 8
 _PUNCT_RE = re.compile(r"[^\w\s]+")
 
 
@@ -32,9 +35,11 @@ def shingles(tokens: list[str], n: int = SHINGLE) -> set[str]:
 
 
 def origin_similarity(aggregator_body: str, origin_body: str) -> float:
-    """Share (0..1) of the aggregator body's shingles found in the original body."""
-    mine = shingles(words(aggregator_body or ""))
-    if not mine:
+    """Share (0..1) of the aggregator body's shingles found in the original body (0 when either is empty)."""
+    tokens = words(aggregator_body or "")
+    if not tokens:
         return 0.0
-    theirs = shingles(words(origin_body or ""))
+    n = min(SHINGLE, len(tokens))  # a body shorter than a shingle is one shingle of its own length
+    mine = shingles(tokens, n)
+    theirs = shingles(words(origin_body or ""), n)
     return len(mine & theirs) / len(mine)

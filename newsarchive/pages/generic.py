@@ -238,8 +238,8 @@ class GenericArticlePage:
                 return strip_byline_label(value)
         node = self.microdata("author")
         if node is not None:
-            name = node.xpath(".//*[@itemprop='name']//text()").getall() or node.xpath(".//text()").getall()
-            return strip_byline_label(" ".join(name))
+            texts = node.xpath(".//*[@itemprop='name']//text()").getall() or node.xpath(".//text()").getall()
+            return strip_byline_label(" ".join(texts))
         link = self.selector.xpath(f"//a[@rel='author'][not({CHROME})]//text()").getall()
         if link:
             return strip_byline_label(" ".join(link))
