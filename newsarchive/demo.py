@@ -60,17 +60,23 @@ def summarise(feed: Path, out: Path) -> None:
     print(f"records: {len(records)} in {feed}")
     print("  by kind/lang:", dict(Counter(f"{r['kind']}/{r['lang']}" for r in records)))
     print("  origin_status:", dict(Counter(r["origin_status"] for r in records)))
-    for path, label in ((out / "warc", "WARC files"), (out / "runs", "run reports")):
+    for path, label in ((out / "warc", "WARC files"),):
         if path.exists():
             print(f"{label}: {path} ({len(list(path.iterdir()))} files)")
     db = out / "newsarchive.sqlite3"
     if db.exists():
         print(f"database: {db}")
+    runs = sorted((out / "runs").glob("*.json")) if (out / "runs").exists() else []
+    if runs:
+        report = json.loads(runs[-1].read_text(encoding="utf-8"))
+        print(f"run report: {runs[-1]} (ok={report['ok']})")
+        for key, value in report["summary"].items():
+            print(f"  {key}: {value}")
     if records:
-        sample = records[0]
+        sample = next((r for r in records if r["origin_status"] == "ok"), records[0])
         print("\nfirst record:")
         for key in ("url", "title", "source_name", "source_url", "published_at", "views", "origin_status",
-                    "origin_url", "content_hash"):
+                    "origin_url", "origin_similarity", "content_hash"):
             print(f"  {key}: {sample.get(key)}")
 
 

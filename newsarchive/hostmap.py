@@ -32,8 +32,11 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
 
-class HostNotMappedError(ConnectionError):
-    """The host is not in ``NEWSARCHIVE_HOST_MAP`` while a map is in force."""
+class HostNotMappedError(Exception):
+    """The host is not in ``NEWSARCHIVE_HOST_MAP`` while a map is in force.
+
+    Not an :class:`OSError`, so it is not retried: the answer would not change.
+    """
 
 
 def load_json_setting(settings: BaseSettings, name: str, default: Any) -> Any:
