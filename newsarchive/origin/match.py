@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 from rapidfuzz import fuzz, process
 
 from newsarchive.normalize.dates import parse_datetime
-from newsarchive.normalize.text import fold_key
+from newsarchive.normalize.text import fold_key, normalize_text
 from newsarchive.origin.listing import Candidate
 
 #: Listed titles ending like this were cut by the site; compare with the same-length head of the headline.
@@ -37,8 +37,8 @@ _SLUG_ID_RE = re.compile(r"(?:[-_]\d{4,}|[-_]\d{4}-\d{2}-\d{2}(?:-\d{6})?)+(?:\.
 
 @lru_cache(maxsize=65536)
 def title_key(text: str) -> str:
-    """The comparison key of a headline: punctuation to spaces, then :func:`fold_key`."""
-    return fold_key(_PUNCT_RE.sub(" ", text))
+    """The comparison key of a headline: :func:`normalize_text`, punctuation to spaces, :func:`fold_key`."""
+    return fold_key(_PUNCT_RE.sub(" ", normalize_text(text)))
 
 
 @lru_cache(maxsize=65536)

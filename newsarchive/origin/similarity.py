@@ -1,6 +1,8 @@
 """How much of the aggregator's body is the original's text.
 
-Both texts become folded word sequences (punctuation to spaces, then
+Both texts become folded word sequences (:func:`~newsarchive.normalize.text.normalize_text`
+first, so zero-width characters, soft hyphens and decomposed letters inside words
+do not split them; then punctuation to spaces and
 :func:`~newsarchive.normalize.text.fold_key`: case, Azerbaijani letters,
 look-alikes and Cyrillic do not matter). The score is the share of the
 aggregator's word *n*-grams (shingles) that also occur in the original: a cut
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from newsarchive.normalize.text import fold_key
+from newsarchive.normalize.text import fold_key, normalize_text
 
 #: Words per shingle.
 SHINGLE = 8
@@ -24,7 +26,7 @@ _PUNCT_RE = re.compile(r"[^\w\s]+")
 
 def words(text: str) -> list[str]:
     """The folded words of *text*."""
-    return fold_key(_PUNCT_RE.sub(" ", text)).split()
+    return fold_key(_PUNCT_RE.sub(" ", normalize_text(text))).split()
 
 
 def shingles(tokens: list[str], n: int = SHINGLE) -> set[str]:
