@@ -21,11 +21,14 @@ from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
+from newsarchive.archive.warc import warc_paths
+
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
-    from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 
@@ -40,13 +43,6 @@ class RecordRef:
     offset: int
     record_id: str
     date: str
-
-
-def warc_files(root: str | Path) -> list[Path]:
-    root = Path(root)
-    if root.is_file():
-        return [root]
-    return sorted(p for p in root.rglob("*") if p.name.endswith((".warc", ".warc.gz")))
 
 
 def build_index(paths: list[Path]) -> dict[str, RecordRef]:
@@ -93,7 +89,7 @@ class WarcReplayDownloadHandler:
         source = crawler.settings.get("NEWSARCHIVE_REPLAY_WARC")
         if not source:
             raise ValueError("WarcReplayDownloadHandler needs NEWSARCHIVE_REPLAY_WARC (a WARC file or folder)")
-        files = warc_files(source)
+        files = warc_paths(source)
         if not files:
             raise FileNotFoundError(f"no .warc/.warc.gz files under {source}")
         self.index = build_index(files)

@@ -40,7 +40,7 @@ from weakref import WeakKeyDictionary
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from newsarchive.archive.warc import RotatingWarcWriter, default_prefix
+from newsarchive.archive.warc import RotatingWarcWriter, default_prefix, warc_date
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -108,6 +108,7 @@ class WarcCaptureMiddleware:
         if started is None or any(flag in response.flags for flag in NOT_FROM_NETWORK):
             self._inc(STAT_SKIPPED)
             return response
+        received = datetime.now(UTC)
         try:
             placed = self._writer().write_exchange(
                 url=request.url,
@@ -120,12 +121,14 @@ class WarcCaptureMiddleware:
                 response_headers=response_headers(response.headers),
                 response_body=response.body,
                 request_date=started,
-                response_date=datetime.now(UTC),
+                response_date=received,
             )
         except OSError as exc:
             self._write_failed(request.url, exc)
             return response
         request.meta["warc_record_id"] = placed.record_id
+        # the record's fetched_at is the capture's WARC-Date, so a replay reproduces it exactly
+        request.meta["newsarchive_fetched_at"] = warc_date(received)
         self._sync_stats()
         return response
 
