@@ -34,6 +34,7 @@ from scrapy.exceptions import NotConfigured
 
 from newsarchive.archive.db import ArticleStore, RecordError, StoreError
 from newsarchive.archive.spool import Spool, default_spool_path, drain
+from newsarchive.signals import records_durable
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -60,6 +61,7 @@ class DatabasePipeline:
         self.outcomes: Counter[str] = Counter()
         self.degraded = False
         self.spooled = 0
+        self.crawler: Crawler | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -71,7 +73,10 @@ class DatabasePipeline:
             raise NotConfigured("NEWSARCHIVE_DATABASE_URL is empty")
         store = ArticleStore.from_url(url)  # ValueError / ImportError: a misconfiguration stops the run
         spool_path = settings.get("NEWSARCHIVE_DATABASE_SPOOL") or default_spool_path(store.backend.name)
-        return cls(store, Spool(spool_path), settings.getint("NEWSARCHIVE_DATABASE_BATCH_SIZE", 100), crawler.stats)
+        pipeline = cls(store, Spool(spool_path), settings.getint("NEWSARCHIVE_DATABASE_BATCH_SIZE", 100),
+                       crawler.stats)
+        pipeline.crawler = crawler
+        return pipeline
 
     # -- pipeline ------------------------------------------------------------------
 
@@ -137,12 +142,17 @@ class DatabasePipeline:
             else:
                 for outcome, n in self.outcomes.items():
                     self._inc(outcome, n)
+                self._durable(self.batch)
                 self.batch.clear()
                 self.outcomes.clear()
                 return
         self._spool(self.batch)
         self.batch.clear()
         self.outcomes.clear()
+
+    def _durable(self, records: list[dict[str, Any]]) -> None:
+        if self.crawler is not None:
+            self.crawler.signals.send_catch_log(signal=records_durable, urls=[r.get("url") for r in records])
 
     def _degrade(self, exc: Exception, what: str) -> None:
         """From now on, spool instead of writing (the uncommitted batch included)."""
@@ -155,6 +165,7 @@ class DatabasePipeline:
 
     def _spool(self, records: list[dict[str, Any]]) -> None:
         written = self.spool.append(records)
+        self._durable(records)
         self.spooled += written
         self._inc("spooled", written)
 

@@ -38,6 +38,7 @@ from newsarchive.hostmap import load_json_setting
 from newsarchive.items import Article as ArticleItem
 from newsarchive.normalize.dates import parse_datetime, utc_now_iso
 from newsarchive.pages.aggregator import AggregatorPage
+from newsarchive.signals import records_durable
 from newsarchive.state import StateStore
 from spiders.origins import OriginFollower
 
@@ -75,7 +76,10 @@ class IcmaSpider(scrapy.Spider):
         self.state: StateStore | None = None
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.known_streak: dict[str, int] = {}
-        self.listed_dates: dict[str, str] = {}  # listing/sitemap date: the only date of a story page
+        self.listed_dates: dict[str, str] = {}
+        self.pending_state: dict[str, dict[str, Any]] = {}  # emitted, not yet durable in the archive
+        self.durable_early: set[str] = set()
+        self.wait_for_database = False  # listing/sitemap date: the only date of a story page
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -94,6 +98,10 @@ class IcmaSpider(scrapy.Spider):
             self.state = StateStore(settings.get("NEWSARCHIVE_STATE_PATH", "data/state.sqlite3")).open()
             self.known_at_start = len(self.state)
             crawler.signals.connect(self._remember, signal=signals.item_scraped)
+            crawler.signals.connect(self._durable, signal=records_durable)
+            pipelines = settings.getdict("ITEM_PIPELINES")
+            self.wait_for_database = bool(pipelines.get("pipelines.database.DatabasePipeline")) and \
+                settings.getbool("NEWSARCHIVE_DATABASE_ENABLED", True)
             crawler.signals.connect(self._close_state, signal=signals.spider_closed)
 
     async def start(self) -> AsyncIterator[Any]:
@@ -221,10 +229,10 @@ class IcmaSpider(scrapy.Spider):
             logger.warning("Not an article page (kept raw in the WARC): %(url)s", {"url": response.url})
             return
         item = page.to_item()
-        if self.since and self._listed_date(item.published_at_raw) is not None:
-            if self._listed_date(item.published_at_raw) < self.since:  # type: ignore[operator]
-                stats.inc_value("newsarchive/discovery/skipped_since")
-                return  # reached through an undated link (a menu), but older than -a since
+        shown = self._listed_date(item.published_at_raw)
+        if self.since and shown is not None and shown < self.since:
+            stats.inc_value("newsarchive/discovery/skipped_since")
+            return  # reached through an undated link (a menu), but older than -a since
         self.validators[item.url] = (_header(response, b"ETag"), _header(response, b"Last-Modified"))
         item.fetched_at = response.meta.get("newsarchive_fetched_at") or utc_now_iso()
         item.warc_record_id = response.meta.get("warc_record_id")
@@ -245,11 +253,27 @@ class IcmaSpider(scrapy.Spider):
 
     # -- incremental state ------------------------------------------------------------------
     def _remember(self, item: Any, response: Response, spider: scrapy.Spider) -> None:
+        """Note an emitted article; it enters the state once the archive holds it (``records_durable``)."""
         if self.state is None or not isinstance(item, ArticleItem):
             return
         etag, last_modified = self.validators.pop(item.url, (None, None))
-        self.state.record(item.url, content_hash=item.content_hash, etag=etag, last_modified=last_modified,
-                          published_at=item.published_at or self.listed_dates.get(item.url))
+        self.pending_state[item.url] = {
+            "content_hash": item.content_hash, "etag": etag, "last_modified": last_modified,
+            "published_at": item.published_at or self.listed_dates.get(item.url),
+        }
+        if not self.wait_for_database or item.url in self.durable_early:
+            self.durable_early.discard(item.url)
+            self._durable([item.url])
+
+    def _durable(self, urls: list[str]) -> None:
+        assert self.state is not None
+        for url in urls:
+            entry = self.pending_state.pop(url, None)
+            if entry is None:
+                self.durable_early.add(url)  # committed in the same item's pipeline pass
+            else:
+                self.state.record(url, **entry)
+        self.state.commit()
 
     def _close_state(self, spider: scrapy.Spider) -> None:
         if self.state is not None:
