@@ -61,6 +61,9 @@ DOWNLOAD_HANDLERS = {
     "https": "newsarchive.hostmap.HostMapDownloadHandler",
 }
 
+# --- Resuming (-s JOBDIR=...): a disk queue that survives kill -9 (newsarchive/queues.py)
+SCHEDULER_DISK_QUEUE = "newsarchive.queues.CrashTolerantLifoDiskQueue"
+
 # --- Item flow: normalise first, archive last ------------------------------
 ITEM_PIPELINES = {
     "pipelines.normalize.NormalizePipeline": 300,

@@ -73,7 +73,8 @@ class IcmaSpider(scrapy.Spider):
         self.max_articles = int(max_articles) if max_articles not in (None, "") else None
         self.follow_origins = str(follow_origins).lower() not in ("0", "false", "no", "off")
         self.scheduled: set[str] = set()
-        self.state: StateStore | None = None
+        # not `self.state`: Scrapy's SpiderState extension owns that name under JOBDIR
+        self.seen_store: StateStore | None = None
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.known_streak: dict[str, int] = {}
         self.listed_dates: dict[str, str] = {}
@@ -95,8 +96,8 @@ class IcmaSpider(scrapy.Spider):
         self.revisit_days = settings.getfloat("NEWSARCHIVE_REVISIT_DAYS", 2.0)
         self.overlap_pages = settings.getint("NEWSARCHIVE_INCREMENTAL_OVERLAP_PAGES", 1)
         if settings.getbool("NEWSARCHIVE_INCREMENTAL"):
-            self.state = StateStore(settings.get("NEWSARCHIVE_STATE_PATH", "data/state.sqlite3")).open()
-            self.known_at_start = len(self.state)
+            self.seen_store = StateStore(settings.get("NEWSARCHIVE_STATE_PATH", "data/state.sqlite3")).open()
+            self.known_at_start = len(self.seen_store)
             crawler.signals.connect(self._remember, signal=signals.item_scraped)
             crawler.signals.connect(self._durable, signal=records_durable)
             pipelines = settings.getdict("ITEM_PIPELINES")
@@ -105,19 +106,21 @@ class IcmaSpider(scrapy.Spider):
             crawler.signals.connect(self._close_state, signal=signals.spider_closed)
 
     async def start(self) -> AsyncIterator[Any]:
-        if self.state is not None:
+        if self.seen_store is not None:
             self.crawler.stats.set_value("newsarchive/incremental/known_at_start", self.known_at_start)
         urls = list(load_json_setting(self.settings, "NEWSARCHIVE_START_URLS", []))
         if "ru" in self.langs and not any(edition_of(u) == "ru" for u in urls):
             urls.append(RU_HOME)
+        # Start pages are fetched on every (also resumed, JOBDIR) run: they re-discover what a
+        # killed run had taken off its queue but not archived.
         for url in urls:
             if url.endswith(".xml"):
-                yield scrapy.Request(url, callback=self.parse_sitemap)
+                yield scrapy.Request(url, callback=self.parse_sitemap, dont_filter=True)
             elif is_article_url(url, self.aggregator_hosts):
                 for request in self._article_request(url):
                     yield request
             else:
-                yield scrapy.Request(url, callback=self.parse_nav)
+                yield scrapy.Request(url, callback=self.parse_nav, dont_filter=True)
 
     # -- discovery ----------------------------------------------------------------------
     def parse_nav(self, response: Response) -> Iterator[scrapy.Request]:
@@ -170,9 +173,9 @@ class IcmaSpider(scrapy.Spider):
 
     def _is_known(self, url: str) -> bool:
         """Archived by an earlier run and too old to re-visit."""
-        if self.state is None:
+        if self.seen_store is None:
             return False
-        entry = self.state.get(canonical_url(url))
+        entry = self.seen_store.get(canonical_url(url))
         return entry is not None and not entry.is_recent(self.now, self.revisit_days)
 
     def _article_request(self, url: str) -> Iterator[scrapy.Request]:
@@ -184,7 +187,7 @@ class IcmaSpider(scrapy.Spider):
             return
         self.scheduled.add(url)
         headers: dict[str, str] = {}
-        entry = self.state.get(url) if self.state is not None else None
+        entry = self.seen_store.get(url) if self.seen_store is not None else None
         if entry is not None:
             if not entry.is_recent(self.now, self.revisit_days):
                 self.crawler.stats.inc_value("newsarchive/incremental/skipped_known")
@@ -195,8 +198,10 @@ class IcmaSpider(scrapy.Spider):
             if entry.last_modified:
                 headers["If-Modified-Since"] = entry.last_modified
         self.crawler.stats.inc_value("newsarchive/discovery/articles")
+        # dont_filter: articles are deduplicated by self.scheduled in a run and by the state store
+        # across runs; a persisted (JOBDIR) duplicate filter would hide one a killed run lost.
         yield scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, priority=5,
-                             headers=headers, meta={"handle_httpstatus_list": [304]})
+                             headers=headers, meta={"handle_httpstatus_list": [304]}, dont_filter=True)
 
     def _listed_date(self, text: str | None) -> date | None:
         if not text:
@@ -216,8 +221,8 @@ class IcmaSpider(scrapy.Spider):
         stats = self.crawler.stats
         if response.status == 304:
             stats.inc_value("newsarchive/incremental/not_modified")
-            if self.state is not None:
-                self.state.record(canonical_url(response.url), content_hash=None)
+            if self.seen_store is not None:
+                self.seen_store.record(canonical_url(response.url), content_hash=None)
             return
         html = response.text if hasattr(response, "text") else ""
         page = AggregatorPage(url=response.url, html=html)
@@ -254,7 +259,7 @@ class IcmaSpider(scrapy.Spider):
     # -- incremental state ------------------------------------------------------------------
     def _remember(self, item: Any, response: Response, spider: scrapy.Spider) -> None:
         """Note an emitted article; it enters the state once the archive holds it (``records_durable``)."""
-        if self.state is None or not isinstance(item, ArticleItem):
+        if self.seen_store is None or not isinstance(item, ArticleItem):
             return
         etag, last_modified = self.validators.pop(item.url, (None, None))
         self.pending_state[item.url] = {
@@ -266,18 +271,18 @@ class IcmaSpider(scrapy.Spider):
             self._durable([item.url])
 
     def _durable(self, urls: list[str]) -> None:
-        assert self.state is not None
+        assert self.seen_store is not None
         for url in urls:
             entry = self.pending_state.pop(url, None)
             if entry is None:
                 self.durable_early.add(url)  # committed in the same item's pipeline pass
             else:
-                self.state.record(url, **entry)
-        self.state.commit()
+                self.seen_store.record(url, **entry)
+        self.seen_store.commit()
 
     def _close_state(self, spider: scrapy.Spider) -> None:
-        if self.state is not None:
-            self.state.close()
+        if self.seen_store is not None:
+            self.seen_store.close()
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -31,8 +31,9 @@ class CrawlResult:
         return {item["url"]: item for item in self.items}
 
 
-def run_crawl(mirror: MirrorServer, out_dir: Path, *args: str, spider: str = "icma",
-              settings: dict[str, Any] | None = None, timeout: float = 240) -> CrawlResult:
+def crawl_command(mirror: MirrorServer, out_dir: Path, *args: str, spider: str = "icma",
+                  settings: dict[str, Any] | None = None) -> tuple[list[str], dict[str, str], Path]:
+    """The ``scrapy crawl`` command line, environment and feed path of a crawl of *mirror*."""
     out_dir.mkdir(parents=True, exist_ok=True)
     feed = out_dir / "items.jsonl"
     merged: dict[str, Any] = {
@@ -48,8 +49,10 @@ def run_crawl(mirror: MirrorServer, out_dir: Path, *args: str, spider: str = "ic
     cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-O", str(feed), *args]
     for key, value in merged.items():
         cmd += ["-s", f"{key}={value}"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    return cmd, {**os.environ, "PYTHONPATH": str(ROOT)}, feed
+
+
+def read_result(returncode: int, log: str, out_dir: Path, feed: Path) -> CrawlResult:
     items = []
     if feed.exists():
         items = [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -57,4 +60,11 @@ def run_crawl(mirror: MirrorServer, out_dir: Path, *args: str, spider: str = "ic
     runs = sorted((out_dir / "runs").glob("*.json")) if (out_dir / "runs").exists() else []
     if runs:
         stats = json.loads(runs[-1].read_text(encoding="utf-8")).get("stats", {})
-    return CrawlResult(proc.returncode, items, proc.stderr, out_dir, stats)
+    return CrawlResult(returncode, items, log, out_dir, stats)
+
+
+def run_crawl(mirror: MirrorServer, out_dir: Path, *args: str, spider: str = "icma",
+              settings: dict[str, Any] | None = None, timeout: float = 240) -> CrawlResult:
+    cmd, env, feed = crawl_command(mirror, out_dir, *args, spider=spider, settings=settings)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    return read_result(proc.returncode, proc.stderr, out_dir, feed)
