@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 
+from newsarchive.feeds import preset
+
 BOT_NAME = "newsarchive"
 
 SPIDER_MODULES = ["spiders"]
@@ -83,10 +85,14 @@ REMOTE_CONTROL_ENABLED = False
 
 # --- Output -----------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"  # keep ə, ş, ğ, ı readable in JSON lines
+# data/<spider>-<time>.jsonl (.jsonl.gz with NEWSARCHIVE_FEED_GZIP=1); -O/-o replace it.
+FEEDS = preset(gzip=os.environ.get("NEWSARCHIVE_FEED_GZIP") == "1")
 LOG_LEVEL = os.environ.get("NEWSARCHIVE_LOG_LEVEL", "INFO")
 LOGSTATS_INTERVAL = 30.0
 
 # --- newsarchive ------------------------------------------------------------
+# Folder of the default outputs (feed preset); WARC, database, state and run paths have their own settings.
+NEWSARCHIVE_DATA_DIR = "data"
 # Host -> base URL of a local server (dict, or JSON with -s). Empty: live sites.
 NEWSARCHIVE_HOST_MAP: dict[str, str] = {}
 # Retry backoff: base * 2 ** (attempt - 1) seconds, capped; Retry-After wins.

@@ -32,12 +32,14 @@ class CrawlResult:
 
 
 def crawl_command(mirror: MirrorServer, out_dir: Path, *args: str, spider: str = "icma",
-                  settings: dict[str, Any] | None = None) -> tuple[list[str], dict[str, str], Path]:
+                  settings: dict[str, Any] | None = None, output: bool = True,
+                  ) -> tuple[list[str], dict[str, str], Path]:
     """The ``scrapy crawl`` command line, environment and feed path of a crawl of *mirror*."""
     out_dir.mkdir(parents=True, exist_ok=True)
     feed = out_dir / "items.jsonl"
     merged: dict[str, Any] = {
         **offline_settings(mirror.url, mirror.site.now),
+        "NEWSARCHIVE_DATA_DIR": str(out_dir),
         "NEWSARCHIVE_STATE_PATH": str(out_dir / "state.sqlite3"),
         "NEWSARCHIVE_RUNS_DIR": str(out_dir / "runs"),
         "NEWSARCHIVE_WARC_DIR": str(out_dir / "warc"),
@@ -46,7 +48,7 @@ def crawl_command(mirror: MirrorServer, out_dir: Path, *args: str, spider: str =
         "LOG_LEVEL": "INFO",
         **(settings or {}),
     }
-    cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-O", str(feed), *args]
+    cmd = [sys.executable, "-m", "scrapy", "crawl", spider, *(["-O", str(feed)] if output else []), *args]
     for key, value in merged.items():
         cmd += ["-s", f"{key}={value}"]
     return cmd, {**os.environ, "PYTHONPATH": str(ROOT)}, feed

@@ -58,3 +58,17 @@ def test_replaying_the_warc_reproduces_the_records(archived: CrawlResult, tmp_pa
         again: dict[str, Any] = replayed[url]
         assert again == record, url
     assert not list((tmp_path / "warc").glob("*")) if (tmp_path / "warc").exists() else True
+
+
+def test_feeds_preset_writes_gzipped_json_lines(mirror: MirrorServer, tmp_path: Path) -> None:
+    import gzip
+
+    from tests.crawl import crawl_command
+
+    cmd, env, _ = crawl_command(mirror, tmp_path, "-a", "follow_origins=0", output=False)
+    proc = subprocess.run(cmd, cwd=ROOT, env={**env, "NEWSARCHIVE_FEED_GZIP": "1"}, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (feed,) = tmp_path.glob("icma-*.jsonl.gz")
+    records = [json.loads(line) for line in gzip.decompress(feed.read_bytes()).decode("utf-8").splitlines()]
+    assert {r["url"] for r in records} == {art.url for art in mirror.site.articles()}
