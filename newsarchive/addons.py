@@ -1,0 +1,37 @@
+"""Scrapy add-ons of the project (``ADDONS`` in settings.py).
+
+:class:`DistributedAddon`: distributed mode. It is always listed in ``ADDONS`` and does
+nothing until ``NEWSARCHIVE_REDIS_URL`` is set (``-s NEWSARCHIVE_REDIS_URL=redis://host:6379/0``
+or ``unix:///run/redis.sock``): then the scheduler and the duplicate filter become
+:mod:`newsarchive.distributed.scheduler`'s, and every ``scrapy crawl`` started with the same URL
+and ``NEWSARCHIVE_REDIS_PREFIX`` joins the same frontier. Spiders do not change.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
+
+DISTRIBUTED_SETTINGS = {
+    "SCHEDULER": "newsarchive.distributed.scheduler.DistributedScheduler",
+    "DUPEFILTER_CLASS": "newsarchive.distributed.scheduler.SharedDupeFilter",
+}
+
+
+class DistributedAddon:
+    """Switch the scheduler and duplicate filter to the shared Redis frontier when ``NEWSARCHIVE_REDIS_URL`` is set."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        url = (settings.get("NEWSARCHIVE_REDIS_URL") or "").strip()
+        if not url:
+            return  # off: plain Scrapy scheduler
+        try:
+            import scrapy_redis  # noqa: F401
+        except ImportError as exc:  # fail loudly: a plain run next to others would fetch everything again
+            raise RuntimeError("NEWSARCHIVE_REDIS_URL is set but scrapy-redis is not installed "
+                               "(pip install -e '.[redis]')") from exc
+        for name, value in DISTRIBUTED_SETTINGS.items():
+            settings.set(name, value, priority="addon")
+        settings.set("REDIS_URL", url, priority="addon")  # scrapy_redis.connection reads REDIS_URL

@@ -1,0 +1,445 @@
+"""scrapy-redis, fixed for several workers sharing one frontier.
+
+:class:`DistributedScheduler` subclasses :class:`scrapy_redis.scheduler.Scheduler`;
+:class:`LeasedPriorityQueue` and :class:`SharedDupeFilter` subclass its queue and
+duplicate filter. What changes (see :mod:`newsarchive.distributed` for the why):
+
+- **No blocking call on the reactor thread.** Pops never use ``BRPOP``
+  (``SCHEDULER_IDLE_BEFORE_CLOSE`` is ignored); an idle worker waits for work through
+  ``spider_idle`` + ``DontCloseSpider`` and a short timer that wakes the engine.
+- **Fewer round trips.** One script call per new request (dupefilter ``SADD`` and
+  queue ``ZADD`` together; requests this worker already saw are refused without asking
+  Redis), and requests are popped ``NEWSARCHIVE_REDIS_BATCH`` at a time, with the
+  acknowledgements of finished requests in the same round trip.
+- **Workers stay until the crawl is over.** A worker whose local view is empty keeps
+  running while the shared queue has requests or another worker still holds some
+  (those may discover more), instead of closing at once.
+- **Nothing held by a dead worker is lost.** Popped requests sit in the worker's
+  processing set until the engine is done with them (callback and item pipelines
+  finished); a survivor re-queues them when the dead worker's heartbeat expires.
+- **Closing never wipes the others' work.** A worker that closes hands back what it
+  popped but did not start; only the last worker of a *finished* run clears the run's
+  keys, and only with ``SCHEDULER_PERSIST = False``.
+- **Process-local requests.** Requests that cannot be serialized (callbacks that are
+  not spider methods) or carry one of ``NEWSARCHIVE_REDIS_LOCAL_META`` stay in this
+  process: they depend on its memory (e.g. the origin follower's pending records).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import os
+import pickle
+import socket
+import uuid
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.asyncio import call_later, create_looping_call
+from scrapy_redis import picklecompat
+from scrapy_redis.connection import get_redis_from_settings
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
+
+from newsarchive.distributed.frontier import Frontier
+from newsarchive.hostmap import load_json_setting
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from redis import Redis
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+    from scrapy.utils.asyncio import CallLaterResult
+
+logger = logging.getLogger(__name__)
+
+STAT = "newsarchive/distributed/"
+DEFAULT_PREFIX = "newsarchive:%(spider)s"
+UNSERIALIZABLE = (ValueError, TypeError, AttributeError, pickle.PicklingError)
+
+
+class LeasedPriorityQueue(PriorityQueue):
+    """The shared priority queue, popped in batches into this worker's processing set."""
+
+    def __init__(self, server: Redis, spider: Spider, key: str, serializer: Any = None,
+                 frontier: Frontier | None = None) -> None:
+        super().__init__(server, spider, key, serializer)
+        if frontier is None:
+            raise ValueError("LeasedPriorityQueue needs a Frontier")
+        self.frontier = frontier
+
+    def encode(self, request: Request) -> bytes:
+        data: bytes = self._encode_request(request)
+        return data
+
+    def decode(self, data: bytes) -> Request:
+        request: Request = self._decode_request(data)
+        return request
+
+    def push(self, request: Request) -> None:
+        self.frontier.push(self.encode(request), -request.priority, None)
+
+    def pop_batch(self, n: int, acks: list[bytes]) -> list[tuple[bytes, Request]]:
+        return [(data, self.decode(data)) for data, _ in self.frontier.pop(n, acks)]
+
+    def pop(self, timeout: int = 0) -> Request | None:
+        """One request, never blocking (*timeout* is ignored on purpose)."""
+        batch = self.pop_batch(1, [])
+        return batch[0][1] if batch else None
+
+
+class SharedDupeFilter(RFPDupeFilter):
+    """scrapy-redis' Redis set of fingerprints, with Scrapy's request fingerprints and a local cache.
+
+    The cache holds fingerprints this worker already queued or saw refused: asking Redis
+    again could only answer "seen".
+    """
+
+    def __init__(self, server: Redis, key: str, debug: bool = False, crawler: Crawler | None = None) -> None:
+        super().__init__(server, key, debug)
+        self.fingerprinter = crawler.request_fingerprinter if crawler is not None else None
+        self.local: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        prefix = settings.get("NEWSARCHIVE_REDIS_PREFIX") or DEFAULT_PREFIX
+        name = crawler.spidercls.name if crawler.spidercls else "spider"
+        key = f"{prefix % {'spider': name}}:dupefilter"
+        return cls(get_redis_from_settings(settings), key, settings.getbool("DUPEFILTER_DEBUG"), crawler)
+
+    def request_fingerprint(self, request: Request) -> str:
+        if self.fingerprinter is None:
+            fingerprint: str = super().request_fingerprint(request)
+            return fingerprint
+        return self.fingerprinter.fingerprint(request).hex()
+
+    def request_seen(self, request: Request) -> bool:
+        fp = self.request_fingerprint(request)
+        if fp in self.local:
+            return True
+        self.local.add(fp)
+        return bool(self.server.sadd(self.key, fp) == 0)
+
+    def close(self, reason: str = "") -> None:
+        """Keep the shared set: other workers may still be using it (the scheduler clears it)."""
+
+
+class DistributedScheduler(Scheduler):
+    """A scrapy-redis scheduler that several workers can share safely and quickly."""
+
+    def __init__(self, server: Redis, crawler: Crawler, *, prefix: str = DEFAULT_PREFIX, persist: bool = False,
+                 batch: int = 16, heartbeat: float = 1.0, worker_timeout: float = 10.0, idle_poll: float = 0.1,
+                 push_delay: float = 0.02, local_meta: list[str] | None = None, worker_id: str = "",
+                 serializer: Any = None) -> None:
+        if batch < 1:
+            raise ValueError(f"NEWSARCHIVE_REDIS_BATCH must be at least 1, got {batch}")
+        if worker_timeout <= 2 * heartbeat:
+            raise ValueError("NEWSARCHIVE_REDIS_WORKER_TIMEOUT must be more than twice NEWSARCHIVE_REDIS_HEARTBEAT")
+        super().__init__(server, persist=persist, queue_key=f"{prefix}:requests",
+                         queue_cls=f"{__name__}.LeasedPriorityQueue", dupefilter_key=f"{prefix}:dupefilter",
+                         dupefilter_cls=f"{__name__}.SharedDupeFilter", serializer=serializer or picklecompat)
+        self.crawler = crawler
+        self.stats: StatsCollector = crawler.stats
+        self.prefix_template = prefix
+        self.batch = batch
+        self.heartbeat_interval = heartbeat
+        self.worker_timeout = worker_timeout
+        self.idle_poll = idle_poll
+        self.local_meta = tuple(local_meta or ())
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.buffer: deque[tuple[bytes, Request]] = deque()  # popped, not yet handed to the engine
+        self.inflight: dict[Request, bytes] = {}  # handed to the engine, not finished
+        self.acks: list[bytes] = []  # finished, not yet removed from the processing set
+        self.pushes: list[tuple[bytes, float, str | None]] = []  # discovered, not yet sent
+        self.max_pushes = 256
+        self.push_delay = push_delay
+        self._push_timer: CallLaterResult | None = None
+        self.local: list[tuple[int, int, Request]] = []  # heap of process-local requests
+        self.local_inflight: set[Request] = set()
+        self._local_busy = False
+        self._seq = itertools.count()
+        self._timer: CallLaterResult | None = None
+        self._heartbeat: Any = None
+        self._lease_ok = True
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        if settings.getint("SCHEDULER_IDLE_BEFORE_CLOSE"):
+            logger.warning("SCHEDULER_IDLE_BEFORE_CLOSE is ignored: a blocking pop would stall the reactor "
+                           "(idle workers wait for work without blocking)")
+        server = get_redis_from_settings(settings)
+        server.ping()
+        scheduler = cls(
+            server, crawler,
+            prefix=settings.get("NEWSARCHIVE_REDIS_PREFIX") or DEFAULT_PREFIX,
+            persist=settings.getbool("SCHEDULER_PERSIST"),
+            batch=settings.getint("NEWSARCHIVE_REDIS_BATCH", 16),
+            heartbeat=settings.getfloat("NEWSARCHIVE_REDIS_HEARTBEAT", 1.0),
+            worker_timeout=settings.getfloat("NEWSARCHIVE_REDIS_WORKER_TIMEOUT", 10.0),
+            idle_poll=settings.getfloat("NEWSARCHIVE_REDIS_IDLE_POLL", 0.1),
+            local_meta=list(load_json_setting(settings, "NEWSARCHIVE_REDIS_LOCAL_META", ["newsarchive_origin"])),
+            worker_id=settings.get("NEWSARCHIVE_REDIS_WORKER_ID") or "",
+        )
+        crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
+        return scheduler
+
+    # -- life cycle ------------------------------------------------------------------------
+    def open(self, spider: Spider) -> None:
+        self.spider = spider
+        prefix = self.prefix_template % {"spider": spider.name}
+        self.frontier = Frontier(self.server, prefix, self.worker_id, ttl=self.worker_timeout)
+        self.queue = LeasedPriorityQueue(self.server, spider, self.queue_key % {"spider": spider.name},
+                                         self.serializer, frontier=self.frontier)
+        self.df = SharedDupeFilter(self.server, self.frontier.dupefilter_key,
+                                   spider.settings.getbool("DUPEFILTER_DEBUG"), self.crawler)
+        self.frontier.register()
+        self.stats.set_value(f"{STAT}worker", self.worker_id)
+        queued, busy, _ = self.frontier.state()
+        logger.info("Distributed frontier %(prefix)s: worker %(worker)s, %(queued)d requests queued, "
+                    "%(busy)d other workers busy", {"prefix": prefix, "worker": self.worker_id,
+                                                     "queued": queued, "busy": busy})
+        self._heartbeat = create_looping_call(self._beat)
+        self._heartbeat.start(self.heartbeat_interval, now=False)
+
+    def close(self, reason: str) -> None:
+        if self._heartbeat is not None and self._heartbeat.running:
+            self._heartbeat.stop()
+        self._cancel_timers()
+        self._collect_finished()
+        self.acks += self.inflight.values()  # the engine has drained its slot: all finished
+        self.inflight.clear()
+        self._sync()
+        handed_back = self.frontier.requeue(data for data, _ in self.buffer)
+        self.buffer.clear()
+        if handed_back:
+            self.stats.inc_value(f"{STAT}requeued_on_close", handed_back)
+        if self.local:
+            self.stats.inc_value(f"{STAT}local/dropped", len(self.local))
+            logger.warning("%(n)d process-local requests were not processed (closing: %(reason)s)",
+                           {"n": len(self.local), "reason": reason})
+        self.frontier.unregister()
+        if reason == "finished" and not self.persist:
+            queued, busy, dead = self.frontier.state()
+            if not queued and not busy and not dead and not self.frontier.workers():
+                self.frontier.clear()
+                logger.info("Last worker of a finished run: frontier %(prefix)s cleared",
+                            {"prefix": self.frontier.prefix})
+
+    def flush(self) -> None:
+        self.frontier.clear()
+
+    # -- scheduler interface ----------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.buffer) + len(self.local) + len(self.pushes) + self.frontier.queued()
+
+    def has_pending_requests(self) -> bool:
+        if self.buffer or self.local:
+            return True
+        self._sync()
+        if self.frontier.queued():
+            self._wake_soon(0.0)  # another worker may pop it first: ask the engine to try now
+            return True
+        return False
+
+    def enqueue_request(self, request: Request) -> bool:
+        """Queue *request*; a duplicate only another worker knows is counted when the batch is sent.
+
+        Such a request returns ``True`` here (no ``request_dropped`` signal): the answer
+        would cost a round trip per request.
+        """
+        if self._is_local(request):
+            return self._enqueue_local(request)
+        try:
+            data = self.queue.encode(request)
+        except UNSERIALIZABLE:
+            self.stats.inc_value(f"{STAT}local/unserializable")
+            return self._enqueue_local(request)
+        fp = None
+        if not request.dont_filter:
+            fp = self.df.request_fingerprint(request)
+            if fp in self.df.local:
+                return self._filtered(request, "local")
+            self.df.local.add(fp)
+        self.pushes.append((data, -request.priority, fp))
+        if len(self.pushes) >= self.max_pushes:
+            self._sync()
+        elif self._push_timer is None:
+            self._push_timer = call_later(self.push_delay, self._flush_pushes)
+        return True
+
+    def next_request(self) -> Request | None:
+        self._collect_finished()
+        local_best = -self.local[0][0] if self.local else None
+        if not self.buffer and local_best is None:
+            self._sync(pop=self.batch)
+        if self.local and (not self.buffer or local_best >= self.buffer[0][1].priority):  # type: ignore[operator]
+            _, _, request = heapq.heappop(self.local)
+            self.local_inflight.add(request)
+            return request
+        if not self.buffer:
+            return None
+        data, request = self.buffer.popleft()
+        self.inflight[request] = data
+        self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    # -- idle: wait while others may still discover work -------------------------------------
+    def spider_idle(self, spider: Spider) -> None:
+        self._collect_finished()
+        self._sync()
+        self._sync_busy()
+        reclaimed = self.frontier.reclaim_dead()
+        if reclaimed:
+            self._reclaimed(reclaimed)
+        queued, busy, dead = self.frontier.state()
+        if queued or busy or dead:
+            self.stats.inc_value(f"{STAT}idle_waits")
+            self._wake_soon(0.0 if queued else self.idle_poll)
+            raise DontCloseSpider
+
+    # -- internals ---------------------------------------------------------------------------
+    def _sync(self, pop: int = 0) -> None:
+        """Send buffered pushes and acknowledgements (and pop up to *pop* requests) in one round trip."""
+        if self._push_timer is not None:
+            self._push_timer.cancel()
+            self._push_timer = None
+        pushes, self.pushes = self.pushes, []
+        acks, self.acks = self.acks, []
+        if not (pushes or acks or pop):
+            return
+        queued, popped = self.frontier.sync(pushes, acks, pop)
+        self.stats.inc_value(f"{STAT}round_trips")
+        new = sum(queued)
+        if new:
+            self.stats.inc_value("scheduler/enqueued/redis", new)
+        if len(queued) > new:
+            self.stats.inc_value("dupefilter/filtered", len(queued) - new)
+            self.stats.inc_value(f"{STAT}filtered/shared", len(queued) - new)
+        if acks:
+            self.stats.inc_value(f"{STAT}acked", len(acks))
+        if pop:
+            self.stats.inc_value(f"{STAT}pops")
+            if popped:
+                self.buffer.extend((data, self.queue.decode(data)) for data, _ in popped)
+                self.stats.inc_value(f"{STAT}popped", len(popped))
+            else:
+                self.stats.inc_value(f"{STAT}empty_pops")
+
+    def _flush_pushes(self) -> None:
+        self._push_timer = None
+        try:
+            self._sync()
+        except Exception:
+            logger.exception("Could not send queued requests to Redis (retrying with the next batch)")
+
+    def _is_local(self, request: Request) -> bool:
+        return any(request.meta.get(key) for key in self.local_meta)
+
+    def _enqueue_local(self, request: Request) -> bool:
+        if not request.dont_filter:
+            fp = self.df.request_fingerprint(request)
+            if fp in self.df.local:
+                return self._filtered(request, "local")
+            self.df.local.add(fp)
+            if self.server.sadd(self.df.key, fp) == 0:
+                return self._filtered(request, "shared")
+        heapq.heappush(self.local, (-request.priority, next(self._seq), request))
+        self.stats.inc_value(f"{STAT}local/enqueued")
+        if not self._local_busy:
+            self._sync_busy()
+        return True
+
+    def _filtered(self, request: Request, where: str) -> bool:
+        self.df.log(request, self.spider)
+        self.stats.inc_value("dupefilter/filtered")
+        self.stats.inc_value(f"{STAT}filtered/{where}")
+        return False
+
+    def _collect_finished(self) -> None:
+        """Move requests the engine is done with (downloaded, called back, items processed) to the acks."""
+        inprogress = _engine_inprogress(self.crawler)
+        if inprogress is None:  # unknown engine: acknowledge on hand-over (no re-queue after a crash)
+            self.acks += self.inflight.values()
+            self.inflight.clear()
+            self.local_inflight.clear()
+            return
+        done = [request for request in self.inflight if request not in inprogress]
+        for request in done:
+            self.acks.append(self.inflight.pop(request))
+        self.local_inflight.intersection_update(inprogress)
+        if self._local_busy and not self.local and not self.local_inflight:
+            self._sync_busy()
+
+    def _sync_busy(self) -> None:
+        busy = bool(self.local or self.local_inflight)
+        if busy != self._local_busy:
+            if not busy:
+                self._sync()  # what local requests discovered is queued before we say we are done
+            self.frontier.set_busy(busy)
+            self._local_busy = busy
+
+    def _beat(self) -> None:
+        try:
+            self._beat_once()
+        except Exception:  # a Redis hiccup must not stop the heartbeat for good
+            self.stats.inc_value(f"{STAT}heartbeat_errors")
+            logger.exception("Heartbeat of worker %(worker)s failed", {"worker": self.worker_id})
+
+    def _beat_once(self) -> None:
+        self._collect_finished()
+        self._sync()
+        alive = self.frontier.beat(self._local_busy)
+        if not alive and self._lease_ok:
+            self.stats.inc_value(f"{STAT}lease_lost")
+            logger.warning("Worker %(worker)s missed its heartbeat for over %(ttl).1fs; others may have re-queued "
+                           "its requests (they will be fetched twice)",
+                           {"worker": self.worker_id, "ttl": self.worker_timeout})
+        self._lease_ok = alive
+        reclaimed = self.frontier.reclaim_dead()
+        if reclaimed:
+            self._reclaimed(reclaimed)
+
+    def _reclaimed(self, n: int) -> None:
+        self.stats.inc_value(f"{STAT}reclaimed", n)
+        logger.warning("Re-queued %(n)d requests held by dead workers", {"n": n})
+        self._wake_soon(0.0)
+
+    def _wake_soon(self, delay: float) -> None:
+        if self._timer is not None:
+            return
+        self._timer = call_later(delay, self._wake)
+
+    def _wake(self) -> None:
+        self._timer = None
+        nextcall = _engine_nextcall(self.crawler)
+        if nextcall is not None:
+            nextcall.schedule()
+
+    def _cancel_timers(self) -> None:
+        for timer in (self._timer, self._push_timer):
+            if timer is not None:
+                timer.cancel()
+        self._timer = self._push_timer = None
+
+
+# The engine has no public "request finished" signal or "poll the scheduler now" call; these two
+# private attributes have been stable since Scrapy 1.x (tests/test_distributed.py checks them).
+def _engine_inprogress(crawler: Crawler) -> set[Request] | None:
+    slot = getattr(crawler.engine, "_slot", None)
+    inprogress = getattr(slot, "inprogress", None)
+    return inprogress if isinstance(inprogress, set) else None
+
+
+def _engine_nextcall(crawler: Crawler) -> Any:
+    slot = getattr(crawler.engine, "_slot", None)
+    return getattr(slot, "nextcall", None)
+
