@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
+import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -72,10 +75,90 @@ class FaultRule:
     retry_after: str | None = None
     delay: float = 0.0
     truncate: bool = False
+    reset: bool = False
+    """Close the connection without an answer (TCP RST)."""
+    empty: bool = False
+    """``200`` with an empty body."""
+    huge_mb: float | None = None
+    """``200`` page of this many megabytes (with ``Content-Length``)."""
+    gzip_bomb_mb: int | None = None
+    """This many megabytes of zeros, gzip-encoded (a few kB on the wire)."""
+    redirect_to: str | None = None
+    """``302`` to this URL (the path itself: a redirect loop)."""
+    login_wall: bool = False
+    """``200`` login form instead of the page."""
+    xml_bomb: bool = False
+    """A sitemap that is a billion-laughs entity bomb."""
+    encoding: str | None = None
+    """Re-encode the page in this charset (unrepresentable letters as ``&#NNN;``)..."""
+    declare: str | None = None
+    """...and declare this charset in the header and ``<meta>`` (``""``: no charset anywhere)."""
+    malformed: bool = False
+    """Break the page's markup (unclosed and stray tags, junk) without losing its text."""
+    replace: list[list[str]] = field(default_factory=list)
+    """``[old, new]`` substitutions applied to the page (first occurrence each)."""
+    trap: str | None = None
+    """Listing pagination never ends: ``"empty"`` pages or ``"repeat"`` (page 1 again), each with a next link."""
     hits: int = 0
 
 
 NOT_FOUND_PAGE = "<!doctype html><html><head><title>404</title></head><body><h1>Səhifə tapılmadı</h1></body></html>"
+LOGIN_WALL_PAGE = (
+    '<!doctype html><html lang="az"><head><meta charset="utf-8"><title>Daxil olun - Icma.az</title></head><body>'
+    '<header><a href="/">Icma.az</a></header><main><h1>Daxil olun</h1>'
+    "<p>Bu xəbəri oxumaq üçün hesabınıza daxil olun.</p>"
+    '<form method="post" action="/login"><label>E-poçt <input name="email"></label>'
+    '<label>Şifrə <input name="password" type="password"></label><button>Daxil ol</button></form>'
+    "</main><footer>© Icma.az</footer></body></html>"
+)
+#: Billion laughs: 10 levels of 10 references, 10**9 "lol"s if an XML parser expanded it.
+XML_BOMB = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE urlset [\n<!ENTITY lol0 "lol">\n'
+    + "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">\n' for i in range(1, 10))
+    + ']>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    "<url><loc>https://icma.az/news/&lol9;-1</loc><lastmod>&lol9;</lastmod></url></urlset>"
+)
+_PAGER = re.compile(r'<div class="pager">.*?</div>', re.S)
+_META_CHARSET = re.compile(r"<meta\s+charset=[\"']?[\w-]+[\"']?\s*/?>", re.I)
+
+
+def _gzip_bomb(mb: int) -> bytes:
+    return gzip.compress(b"\0" * (mb * 1024 * 1024), compresslevel=9)
+
+
+def _break_markup(html: str) -> str:
+    """The same text in broken markup: closing tags of blocks dropped, stray and junk tags added."""
+    html = html.replace("</p>", "").replace("</li>", "").replace("</div>", "", 3)
+    html = html.replace("<body>", "<body></span></td><<>>< / ><p <b>", 1)
+    return html.replace("</body>", "<div><table><tr><td></body></html></html><!--", 1)
+
+
+def _transform(rule: FaultRule, request: MirrorRequest, reply: Reply, app: SiteApp | None) -> Reply:
+    """Apply a rule's page-changing options (markup, encoding, pagination trap) to a normal reply."""
+    if reply.status != 200 or not reply.content_type.startswith("text/html"):
+        return reply
+    html = reply.payload().decode("utf-8")
+    if rule.trap and app is not None:
+        raw = request.arg("page", "1") or "1"
+        page = int(raw) if raw.isdigit() else 1
+        if rule.trap == "repeat" and "Xəbər yoxdur" in html:
+            first = app.handle(MirrorRequest(request.host, request.path, {}, request.headers))
+            html = first.payload().decode("utf-8") if first is not None else html
+        html = _PAGER.sub("", html).replace(
+            "</main>", f'<div class="pager"><a class="next" href="{request.path}?page={page + 1}">Növbəti</a>'
+                       "</div></main>", 1)
+    for old, new in rule.replace:
+        html = html.replace(old, new, 1)
+    if rule.malformed:
+        html = _break_markup(html)
+    content_type = reply.content_type
+    payload: bytes | str = html
+    if rule.encoding is not None:
+        declared = rule.declare if rule.declare is not None else rule.encoding
+        html = _META_CHARSET.sub(f'<meta charset="{declared}">' if declared else "", html)
+        payload = html.encode(rule.encoding, errors="xmlcharrefreplace")
+        content_type = f"text/html; charset={declared}" if declared else "text/html"
+    return Reply(reply.status, payload, content_type, dict(reply.headers))
 
 
 def build_apps(site: MirrorSite) -> dict[str, SiteApp]:
@@ -127,13 +210,16 @@ class Handler(BaseHTTPRequestHandler):
             self._fault(request, head)
             return
         rule = self._rule_for(request.path)
-        if rule is not None and self._apply_rule(rule, request, head):
+        active = rule is not None and self._rule_active(rule)
+        if rule is not None and active and self._apply_rule(rule, request, head):
             return
         app = self.server.apps.get(host)
         reply = app.handle(request) if app is not None else None
         if reply is None:
             reply = Reply(404, NOT_FOUND_PAGE)
-        self._send(reply, head, truncate=bool(rule and rule.truncate))
+        if rule is not None and active:
+            reply = _transform(rule, request, reply, app)
+        self._send(reply, head, truncate=bool(rule and active and rule.truncate))
 
     # -- plumbing -------------------------------------------------------------------
     def _send(self, reply: Reply, head: bool, *, truncate: bool = False) -> None:
@@ -159,19 +245,41 @@ class Handler(BaseHTTPRequestHandler):
                 return rule
         return None
 
-    def _apply_rule(self, rule: FaultRule, request: MirrorRequest, head: bool) -> bool:
+    def _rule_active(self, rule: FaultRule) -> bool:
         with self.server.lock:
             rule.hits += 1
-            active = rule.times is None or rule.hits <= rule.times
-        if not active:
-            return False
+            return rule.times is None or rule.hits <= rule.times
+
+    def _apply_rule(self, rule: FaultRule, request: MirrorRequest, head: bool) -> bool:
+        """Serve an active rule's fault instead of the page; ``False`` when the page is to be served."""
         if rule.delay:
             time.sleep(rule.delay)
+        if rule.reset:
+            # SO_LINGER 0: close() sends RST, the client sees "connection reset by peer"
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            return True
+        reply: Reply | None = None
         if rule.status is not None:
             headers = {"Retry-After": rule.retry_after} if rule.retry_after else {}
-            self._send(Reply(rule.status, f"<html><body>{rule.status}</body></html>", headers=headers), head)
-            return True
-        return False
+            reply = Reply(rule.status, f"<html><body>{rule.status}</body></html>", headers=headers)
+        elif rule.empty:
+            reply = Reply(200, b"")
+        elif rule.huge_mb is not None:
+            reply = Reply(200, b"<html><body>" + b"x" * int(rule.huge_mb * 1024 * 1024) + b"</body></html>")
+        elif rule.gzip_bomb_mb is not None:
+            reply = Reply(200, _gzip_bomb(rule.gzip_bomb_mb), headers={"Content-Encoding": "gzip"})
+        elif rule.redirect_to is not None:
+            reply = Reply(302, "", headers={"Location": rule.redirect_to})
+        elif rule.login_wall:
+            reply = Reply(200, LOGIN_WALL_PAGE)
+        elif rule.xml_bomb:
+            reply = Reply(200, XML_BOMB, content_type="application/xml")
+        if reply is None:
+            return False
+        self._send(reply, head)
+        return True
 
     def _fault(self, request: MirrorRequest, head: bool) -> None:
         """Fixed fault endpoints, available on every host.
