@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +138,59 @@ def test_since_stops_at_older_items(mirror: MirrorServer, tmp_path: Path) -> Non
     assert want <= got
     # Story pages show no date: one reached through an undated link (a menu) cannot be judged.
     assert all(item["kind"] == "story" for item in result.items if item["url"] not in want)
+
+
+def test_complete_pages_have_no_missing_fields(full_crawl: CrawlResult) -> None:
+    missing = {k: v for k, v in full_crawl.stats.items() if k.startswith("newsarchive/extract/missing/")}
+    assert not missing
+    assert full_crawl.stats["newsarchive/extract/articles"] == len(full_crawl.items)
+    assert "newsarchive/extract/not_article" not in full_crawl.stats
+
+
+LATIN = re.compile(r"[A-Za-zƏəĞğİıÖöŞşÇçÜü]")
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+FORBIDDEN = re.compile("[\u01dd\u018e\u04d9\u04d8\u00a0\u2007\u202f\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+def text_fields(item: dict[str, Any]) -> list[str]:
+    values = [item[f] for f in ("title", "body", "author", "source_name")]
+    if item["origin"]:
+        values += [item["origin"][f] for f in ("title", "body", "author")]
+    return [v for v in values if v]
+
+
+def test_text_is_normalised_everywhere(full_crawl: CrawlResult) -> None:
+    for item in full_crawl.items:
+        for text in text_fields(item):
+            assert not FORBIDDEN.search(text), (item["url"], FORBIDDEN.findall(text))
+            assert unicodedata.is_normalized("NFC", text)
+            for word in re.findall(r"\w+", text):
+                assert not (LATIN.search(word) and CYRILLIC.search(word)), (item["url"], word)
+
+
+def test_every_timestamp_carries_the_baku_offset(full_crawl: CrawlResult, mirror: MirrorServer) -> None:
+    expected = truth(mirror)
+    for item in full_crawl.items:
+        stamps = [item["published_at"]] + ([item["origin"]["published_at"]] if item["origin"] else [])
+        for stamp in filter(None, stamps):
+            when = datetime.fromisoformat(stamp)
+            assert when.utcoffset() == timedelta(hours=4), (item["url"], stamp)  # Baku since 2016
+        assert item["fetched_at"].endswith("Z")
+        assert item["published_at"] == (to_iso(expected[item["url"]].published_at)
+                                        if expected[item["url"]].published_at else None)
+
+
+def test_sources_spider_archives_originals_directly(mirror: MirrorServer, tmp_path: Path) -> None:
+    arts = [art for art in mirror.site.articles() if art.origin is not None][:6]
+    urls = ",".join([art.origin.url for art in arts if art.origin] + ["ftp://ftp.report.az/x.txt"])
+    result = run_crawl(mirror, tmp_path, "-a", f"urls={urls}", spider="sources")
+    assert result.returncode == 0, result.log[-2000:]
+    got = {item["url"]: item for item in result.items}
+    assert len(got) == len(arts)
+    for art in arts:
+        assert art.origin is not None
+        origin = got[art.origin.url]
+        assert (origin["title"], origin["body"], origin["author"], origin["site"]) == (
+            art.origin.title, art.origin.body, art.origin.author, art.origin.site)
+        assert origin["published_at"] == to_iso(art.origin.published_at)
+    assert result.stats["newsarchive/sources/blocked"] == 1

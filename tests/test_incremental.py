@@ -42,6 +42,7 @@ def test_second_run_does_only_new_work(tmp_path: Path) -> None:
     assert stats["newsarchive/db/new"] == len(new)
     assert stats["newsarchive/db/updated"] == len(edited)
     assert stats.get("newsarchive/incremental/skipped_known", 0) > 0
+    assert stats.get("newsarchive/incremental/stopped_paging", 0) > 0  # known territory ends the listing
     assert second.stats["downloader/request_count"] < first.stats["downloader/request_count"]
 
     with sqlite3.connect(out / "archive.sqlite3") as db:
