@@ -138,7 +138,7 @@ class DistributedScheduler(Scheduler):
     def __init__(self, server: Redis, crawler: Crawler, *, prefix: str = DEFAULT_PREFIX, persist: bool = False,
                  batch: int = 16, heartbeat: float = 1.0, worker_timeout: float = 10.0, idle_poll: float = 0.1,
                  push_delay: float = 0.02, local_meta: list[str] | None = None, worker_id: str = "",
-                 serializer: Any = None) -> None:
+                 filter_dont_filter: bool = True, serializer: Any = None) -> None:
         if batch < 1:
             raise ValueError(f"NEWSARCHIVE_REDIS_BATCH must be at least 1, got {batch}")
         if worker_timeout <= 2 * heartbeat:
@@ -154,6 +154,7 @@ class DistributedScheduler(Scheduler):
         self.worker_timeout = worker_timeout
         self.idle_poll = idle_poll
         self.local_meta = tuple(local_meta or ())
+        self.filter_dont_filter = filter_dont_filter
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.buffer: deque[tuple[bytes, Request]] = deque()  # popped, not yet handed to the engine
         self.inflight: dict[Request, bytes] = {}  # handed to the engine, not finished
@@ -188,6 +189,7 @@ class DistributedScheduler(Scheduler):
             idle_poll=settings.getfloat("NEWSARCHIVE_REDIS_IDLE_POLL", 0.1),
             local_meta=list(load_json_setting(settings, "NEWSARCHIVE_REDIS_LOCAL_META", ["newsarchive_origin"])),
             worker_id=settings.get("NEWSARCHIVE_REDIS_WORKER_ID") or "",
+            filter_dont_filter=settings.getbool("NEWSARCHIVE_REDIS_FILTER_DONT_FILTER", True),
         )
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
         return scheduler
@@ -264,7 +266,7 @@ class DistributedScheduler(Scheduler):
             self.stats.inc_value(f"{STAT}local/unserializable")
             return self._enqueue_local(request)
         fp = None
-        if not request.dont_filter:
+        if self._filtered_in_run(request):
             fp = self.df.request_fingerprint(request)
             if fp in self.df.local:
                 return self._filtered(request, "local")
@@ -317,6 +319,8 @@ class DistributedScheduler(Scheduler):
         if not (pushes or acks or pop):
             return
         queued, popped = self.frontier.sync(pushes, acks, pop)
+        logger.debug("Frontier sync: %(pushes)d pushed, %(acks)d acknowledged, %(popped)d popped",
+                     {"pushes": len(pushes), "acks": len(acks), "popped": len(popped)})
         self.stats.inc_value(f"{STAT}round_trips")
         new = sum(queued)
         if new:
@@ -340,6 +344,18 @@ class DistributedScheduler(Scheduler):
             self._sync()
         except Exception:
             logger.exception("Could not send queued requests to Redis (retrying with the next batch)")
+
+    def _filtered_in_run(self, request: Request) -> bool:
+        """Whether the run-wide filter applies: also to ``dont_filter`` requests, except retries.
+
+        Spiders mark requests ``dont_filter`` so that a resumed JOBDIR run re-fetches what a
+        killed run lost (the icma spider's start pages and articles); the shared frontier
+        re-queues a dead worker's requests itself, so there each URL is fetched once per run.
+        ``NEWSARCHIVE_REDIS_FILTER_DONT_FILTER = False`` restores Scrapy's meaning.
+        """
+        if not request.dont_filter:
+            return True
+        return self.filter_dont_filter and "retry_times" not in request.meta
 
     def _is_local(self, request: Request) -> bool:
         return any(request.meta.get(key) for key in self.local_meta)
@@ -375,6 +391,8 @@ class DistributedScheduler(Scheduler):
         done = [request for request in self.inflight if request not in inprogress]
         for request in done:
             self.acks.append(self.inflight.pop(request))
+        if done and self._push_timer is None:  # acknowledge promptly: fewer re-fetches after a crash
+            self._push_timer = call_later(self.push_delay, self._flush_pushes)
         self.local_inflight.intersection_update(inprogress)
         if self._local_busy and not self.local and not self.local_inflight:
             self._sync_busy()
