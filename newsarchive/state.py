@@ -1,7 +1,9 @@
 """What earlier runs archived: the incremental state across scheduled runs.
 
 One SQLite file (``NEWSARCHIVE_STATE_PATH``, default ``data/state.sqlite3``,
-beside the database) with a row per archived article URL: its content hash,
+beside the database) — or, in distributed mode (``NEWSARCHIVE_REDIS_URL`` set),
+one Redis hash shared by every worker (:class:`RedisStateStore`) — with an entry
+per archived article URL: its content hash,
 HTTP validators (ETag / Last-Modified) for conditional requests, its published
 time and when it was first and last seen. It is not ``JOBDIR``: JOBDIR resumes
 one interrupted job, this store makes the *next* job skip what is done.
@@ -13,10 +15,15 @@ stops with :class:`StateStoreError` naming the file, and the operator decides
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -138,3 +145,81 @@ class StateStore:
                 self._conn.execute("COMMIT")
             self._conn.close()
             self._conn = None
+
+
+class SeenStore(Protocol):
+    def get(self, url: str) -> SeenEntry | None: ...
+    def record(self, url: str, *, content_hash: str | None, etag: str | None = None,
+               last_modified: str | None = None, published_at: str | None = None,
+               seen_at: str | None = None) -> None: ...
+    def commit(self) -> None: ...
+    def close(self) -> None: ...
+    def __len__(self) -> int: ...
+
+
+class RedisStateStore:
+    """The same store as one Redis hash (``<prefix>:seen``: URL → JSON entry), shared by workers."""
+
+    def __init__(self, server: Any, key: str) -> None:
+        self.server = server
+        self.key = key
+        self._pending: dict[str, SeenEntry] = {}
+
+    def open(self) -> RedisStateStore:
+        try:
+            kind = self.server.type(self.key)
+        except Exception as exc:  # redis.ConnectionError and friends: a clear error, not a silent full re-crawl
+            raise StateStoreError(f"incremental state store redis key {self.key} is unreachable ({exc})") from exc
+        kind = kind.decode() if isinstance(kind, bytes) else kind
+        if kind not in ("hash", "none"):
+            raise StateStoreError(f"incremental state store redis key {self.key} is a {kind}, not a hash; "
+                                  "fix or delete it to re-crawl everything")
+        return self
+
+    def get(self, url: str) -> SeenEntry | None:
+        if url in self._pending:
+            return self._pending[url]
+        raw = self.server.hget(self.key, url)
+        if raw is None:
+            return None
+        try:
+            return SeenEntry(**json.loads(raw))
+        except (ValueError, TypeError) as exc:
+            raise StateStoreError(f"unreadable entry for {url} in redis key {self.key}: {exc}") from exc
+
+    def __len__(self) -> int:
+        return int(self.server.hlen(self.key))
+
+    def record(self, url: str, *, content_hash: str | None, etag: str | None = None,
+               last_modified: str | None = None, published_at: str | None = None,
+               seen_at: str | None = None) -> None:
+        now = seen_at or datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        old = self.get(url)
+        self._pending[url] = SeenEntry(
+            url=url,
+            content_hash=content_hash or (old.content_hash if old else None),
+            etag=etag or (old.etag if old else None),
+            last_modified=last_modified or (old.last_modified if old else None),
+            published_at=published_at or (old.published_at if old else None),
+            first_seen_at=old.first_seen_at if old else now,
+            last_seen_at=now,
+        )
+
+    def commit(self) -> None:
+        if self._pending:
+            self.server.hset(self.key, mapping={u: json.dumps(asdict(e)) for u, e in self._pending.items()})
+            self._pending.clear()
+
+    def close(self) -> None:
+        self.commit()
+
+
+def open_state_store(settings: BaseSettings, spider_name: str) -> SeenStore:
+    """The SQLite store, or the Redis one when the crawl runs on a shared frontier."""
+    redis_url = settings.get("NEWSARCHIVE_REDIS_URL")
+    if redis_url:
+        from scrapy_redis.connection import get_redis_from_settings
+
+        prefix = (settings.get("NEWSARCHIVE_REDIS_PREFIX") or "newsarchive:%(spider)s") % {"spider": spider_name}
+        return RedisStateStore(get_redis_from_settings(settings), f"{prefix}:seen").open()
+    return StateStore(settings.get("NEWSARCHIVE_STATE_PATH", "data/state.sqlite3")).open()

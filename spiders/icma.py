@@ -39,7 +39,7 @@ from newsarchive.items import Article as ArticleItem
 from newsarchive.normalize.dates import parse_datetime, utc_now_iso
 from newsarchive.pages.aggregator import AggregatorPage
 from newsarchive.signals import records_durable
-from newsarchive.state import StateStore
+from newsarchive.state import SeenStore, open_state_store
 from spiders.origins import OriginFollower
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class IcmaSpider(scrapy.Spider):
         self.follow_origins = str(follow_origins).lower() not in ("0", "false", "no", "off")
         self.scheduled: set[str] = set()
         # not `self.state`: Scrapy's SpiderState extension owns that name under JOBDIR
-        self.seen_store: StateStore | None = None
+        self.seen_store: SeenStore | None = None
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.known_streak: dict[str, int] = {}
         self.listed_dates: dict[str, str] = {}
@@ -92,11 +92,13 @@ class IcmaSpider(scrapy.Spider):
         """Resources that must exist before the crawl starts (a failure here stops the run)."""
         settings = crawler.settings
         self.origins = OriginFollower.from_crawler(crawler)
+        # With a shared (Redis) frontier its duplicate filter is what keeps workers from fetching a URL twice.
+        self.own_dedupe = not settings.get("NEWSARCHIVE_REDIS_URL")
         self.now = reference_time(settings)
         self.revisit_days = settings.getfloat("NEWSARCHIVE_REVISIT_DAYS", 2.0)
         self.overlap_pages = settings.getint("NEWSARCHIVE_INCREMENTAL_OVERLAP_PAGES", 1)
         if settings.getbool("NEWSARCHIVE_INCREMENTAL"):
-            self.seen_store = StateStore(settings.get("NEWSARCHIVE_STATE_PATH", "data/state.sqlite3")).open()
+            self.seen_store = open_state_store(settings, self.name)
             self.known_at_start = len(self.seen_store)
             crawler.signals.connect(self._remember, signal=signals.item_scraped)
             crawler.signals.connect(self._durable, signal=records_durable)
@@ -115,12 +117,12 @@ class IcmaSpider(scrapy.Spider):
         # killed run had taken off its queue but not archived.
         for url in urls:
             if url.endswith(".xml"):
-                yield scrapy.Request(url, callback=self.parse_sitemap, dont_filter=True)
+                yield scrapy.Request(url, callback=self.parse_sitemap, dont_filter=self.own_dedupe)
             elif is_article_url(url, self.aggregator_hosts):
                 for request in self._article_request(url):
                     yield request
             else:
-                yield scrapy.Request(url, callback=self.parse_nav, dont_filter=True)
+                yield scrapy.Request(url, callback=self.parse_nav, dont_filter=self.own_dedupe)
 
     # -- discovery ----------------------------------------------------------------------
     def parse_nav(self, response: Response) -> Iterator[scrapy.Request]:
@@ -198,10 +200,11 @@ class IcmaSpider(scrapy.Spider):
             if entry.last_modified:
                 headers["If-Modified-Since"] = entry.last_modified
         self.crawler.stats.inc_value("newsarchive/discovery/articles")
-        # dont_filter: articles are deduplicated by self.scheduled in a run and by the state store
-        # across runs; a persisted (JOBDIR) duplicate filter would hide one a killed run lost.
+        # Alone, articles are deduplicated by self.scheduled in a run and by the state store across
+        # runs: a persisted (JOBDIR) duplicate filter would hide one a killed run lost.
         yield scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, priority=5,
-                             headers=headers, meta={"handle_httpstatus_list": [304]}, dont_filter=True)
+                             headers=headers, meta={"handle_httpstatus_list": [304]},
+                             dont_filter=self.own_dedupe)
 
     def _listed_date(self, text: str | None) -> date | None:
         if not text:
