@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from scrapy.statscollectors import StatsCollector
-    from twisted.python.failure import Failure
 
     from newsarchive.items import Article
 
@@ -129,7 +128,7 @@ class OriginFollower:
             self.stats.max_value("newsarchive/origin/match_score_max", score)
         yield self._finish(item, "ok")
 
-    def origin_failed(self, failure: Failure) -> Iterator[Article]:
+    def origin_failed(self, failure: Any) -> Iterator[Article]:  # a twisted Failure
         item: Article = failure.request.cb_kwargs["item"]
         if failure.check(BlockedURLError):
             status = "blocked"
@@ -195,7 +194,7 @@ class OriginFollower:
                 yield from self._more(site, host, child, self.parse_list)
         yield from self._list_done(site, host)
 
-    def list_failed(self, failure: Failure) -> Iterator[Any]:
+    def list_failed(self, failure: Any) -> Iterator[Any]:
         host = failure.request.cb_kwargs["host"]
         self.stats.inc_value("newsarchive/origin/list_failed")
         yield from self._list_done(self.sites[host], host)

@@ -23,7 +23,6 @@ from newsarchive.pages.registry import page_for
 
 if TYPE_CHECKING:
     from scrapy.http import Response
-    from twisted.python.failure import Failure
 
     from newsarchive.items import Origin
 
@@ -72,7 +71,7 @@ class SourcesSpider(scrapy.Spider):
         self.crawler.stats.inc_value("newsarchive/sources/articles")
         yield origin
 
-    def failed(self, failure: Failure) -> None:
+    def failed(self, failure: Any) -> None:  # a twisted Failure
         self.crawler.stats.inc_value("newsarchive/sources/failed")
         logger.error("Download failed: %(url)s (%(error)s)",
                      {"url": failure.request.url, "error": failure.getErrorMessage()})

@@ -49,12 +49,12 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.backoff_max = settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF_MAX", 60.0)
 
     def delay_for(self, request: Request, response: Response | None) -> float:
-        attempt = request.meta.get("retry_times", 0) + 1
+        attempt = int(request.meta.get("retry_times", 0)) + 1
         if response is not None:
             advised = retry_after_seconds(response.headers.get(b"Retry-After"))
             if advised is not None:
                 return min(advised, self.backoff_max)
-        return min(self.backoff_base * 2 ** (attempt - 1), self.backoff_max)
+        return min(self.backoff_base * 2.0 ** (attempt - 1), self.backoff_max)
 
     async def _wait(self, seconds: float) -> None:
         if seconds <= 0:

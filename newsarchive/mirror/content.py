@@ -267,8 +267,8 @@ class MirrorSite:
                             art.origin.url if art.origin else None):
                     if url and urlsplit(url).hostname == host:
                         index.setdefault(urlsplit(url).path, k)
-        k = index.get(path)
-        return None if k is None else self.article(k)
+        found = index.get(path)
+        return None if found is None else self.article(found)
 
     def edited(self, k: int) -> bool:
         """Whether article *k* was edited in the current epoch (its title/body changed)."""

@@ -60,7 +60,8 @@ class IcmaApp:
             return Reply(body=self._sitemap_index(), content_type="application/xml")
         if path.startswith("/sitemap/news-") and path.endswith(".xml"):
             n = path.removeprefix("/sitemap/news-").removesuffix(".xml")
-            return Reply(body=self._sitemap(int(n)), content_type="application/xml") if n.isdigit() else None
+            sitemap = self._sitemap(int(n)) if n.isdigit() else None
+            return None if sitemap is None else Reply(body=sitemap, content_type="application/xml")
         article = self.site.find(path)
         if article is None:
             return None
