@@ -89,6 +89,9 @@ def sitemap_locs(body: bytes) -> tuple[list[tuple[str, str | None]], bool]:
         return [], False
     if root is None:
         return [], False
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.entities()):
+        return [], False  # sitemaps need no entities; declared ones are an XML bomb or a trick (never expanded)
     is_index = etree.QName(root).localname == "sitemapindex"
     out: list[tuple[str, str | None]] = []
     for node in root:
