@@ -103,6 +103,9 @@ NEWSARCHIVE_START_URLS = [
     "https://icma.az/",
     "https://icma.az/sitemap.xml",
 ]
+# Highest listing page followed (?page=N). Paging also stops at a page that shows no article
+# its listing has not shown (empty or repeating pages: a pagination trap).
+NEWSARCHIVE_MAX_LISTING_PAGES = 10000
 
 # --- Cited sources (untrusted links; see newsarchive/netpolicy.py) -----------
 # Fetch private/loopback/link-local addresses. Never in production.

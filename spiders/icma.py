@@ -77,6 +77,7 @@ class IcmaSpider(scrapy.Spider):
         self.seen_store: SeenStore | None = None
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.known_streak: dict[str, int] = {}
+        self.listing_shown: dict[str, set[str]] = {}  # listing path -> articles its pages showed
         self.listed_dates: dict[str, str] = {}
         self.pending_state: dict[str, dict[str, Any]] = {}  # emitted, not yet durable in the archive
         self.durable_early: set[str] = set()
@@ -97,6 +98,7 @@ class IcmaSpider(scrapy.Spider):
         self.now = reference_time(settings)
         self.revisit_days = settings.getfloat("NEWSARCHIVE_REVISIT_DAYS", 2.0)
         self.overlap_pages = settings.getint("NEWSARCHIVE_INCREMENTAL_OVERLAP_PAGES", 1)
+        self.max_listing_pages = settings.getint("NEWSARCHIVE_MAX_LISTING_PAGES", 10000)
         if settings.getbool("NEWSARCHIVE_INCREMENTAL"):
             self.seen_store = open_state_store(settings, self.name)
             self.known_at_start = len(self.seen_store)
@@ -132,6 +134,7 @@ class IcmaSpider(scrapy.Spider):
         oldest_seen: date | None = None
         nav: list[str] = []
         articles = known = 0
+        listed: set[str] = set()
         for link in html_links(response.text, response.url):
             if is_article_url(link.url, self.aggregator_hosts):
                 when = self._listed_date(link.date_text)
@@ -139,11 +142,16 @@ class IcmaSpider(scrapy.Spider):
                     oldest_seen = when if oldest_seen is None else min(oldest_seen, when)
                 articles += 1
                 known += self._is_known(link.url)
+                listed.add(canonical_url(link.url))
                 yield from self._listed_article(link.url, when)
             elif is_nav_url(link.url, self.aggregator_hosts) and edition_of(link.url) in self.langs:
                 nav.append(link.url)
         listing = urlsplit(response.url).path
         self.known_streak[listing] = self.known_streak.get(listing, 0) + 1 if articles and known == articles else 0
+        shown = self.listing_shown.setdefault(listing, set())
+        # a next page that is empty or shows only what earlier pages of this listing showed
+        nothing_new = listed <= shown and self._is_next_page(response.url)
+        shown |= listed
         for url in nav:
             if self._is_next_page(url):
                 if self.since and oldest_seen and oldest_seen < self.since:
@@ -151,6 +159,14 @@ class IcmaSpider(scrapy.Spider):
                 if self.known_streak[listing] >= self.overlap_pages > 0:
                     self.crawler.stats.inc_value("newsarchive/incremental/stopped_paging")
                     continue  # known territory
+                if nothing_new or self._page_number(url) > self.max_listing_pages:
+                    # a pagination trap (endless empty or repeating pages) or a runaway listing
+                    self.crawler.stats.inc_value("newsarchive/discovery/pagination_stopped")
+                    logger.warning("Pagination stopped at %(url)s: %(why)s", {
+                        "url": response.url,
+                        "why": "the page shows no article its listing has not shown"
+                        if nothing_new else f"over NEWSARCHIVE_MAX_LISTING_PAGES ({self.max_listing_pages})"})
+                    continue
             yield response.follow(url, callback=self.parse_nav)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
@@ -218,6 +234,11 @@ class IcmaSpider(scrapy.Spider):
     def _is_next_page(url: str) -> bool:
         match = PAGE_PARAM.search(url)
         return bool(match and int(match.group(1)) > 1)
+
+    @staticmethod
+    def _page_number(url: str) -> int:
+        match = PAGE_PARAM.search(url)
+        return int(match.group(1)) if match else 1
 
     # -- articles -----------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[Any]:
