@@ -16,6 +16,7 @@ record then travels with the request for its cited original
 
 from __future__ import annotations
 
+import codecs
 import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
@@ -24,6 +25,9 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsarchive.discovery import (
     PAGE_PARAM,
@@ -32,10 +36,12 @@ from newsarchive.discovery import (
     html_links,
     is_article_url,
     is_nav_url,
+    page_text,
     sitemap_locs,
 )
 from newsarchive.hostmap import load_json_setting
 from newsarchive.items import Article as ArticleItem
+from newsarchive.netpolicy import BlockedURLError
 from newsarchive.normalize.dates import parse_datetime, utc_now_iso
 from newsarchive.pages.aggregator import AggregatorPage
 from newsarchive.signals import records_durable
@@ -248,14 +254,15 @@ class IcmaSpider(scrapy.Spider):
             if self.seen_store is not None:
                 self.seen_store.record(canonical_url(response.url), content_hash=None)
             return
-        html = response.text if hasattr(response, "text") else ""
+        html = self._page_text(response)
         page = AggregatorPage(url=response.url, html=html)
         for link in html_links(html, response.url) if html else ():
             if is_article_url(link.url, self.aggregator_hosts):
                 yield from self._listed_article(link.url, self._listed_date(link.date_text))
         if not page.is_article():
             stats.inc_value("newsarchive/extract/not_article")
-            logger.warning("Not an article page (kept raw in the WARC): %(url)s", {"url": response.url})
+            logger.warning("Not an article page (kept raw in the WARC): %(url)s (HTTP %(status)d, %(size)d bytes)",
+                           {"url": response.url, "status": response.status, "size": len(response.body)})
             return
         item = page.to_item()
         shown = self._listed_date(item.published_at_raw)
@@ -275,10 +282,23 @@ class IcmaSpider(scrapy.Spider):
 
     def article_failed(self, failure: Any) -> Iterator[ArticleItem]:
         request = failure.request
+        kind = failure_kind(failure)
         self.crawler.stats.inc_value("newsarchive/extract/failed")
-        logger.error("Article download failed: %(url)s (%(error)s)",
-                     {"url": request.url, "error": failure.getErrorMessage()})
+        self.crawler.stats.inc_value(f"newsarchive/extract/failed/{kind}")
+        logger.error("Article download failed (%(kind)s): %(url)s (%(error)s)",
+                     {"kind": kind, "url": request.url, "error": failure.getErrorMessage()})
         return iter(())
+
+    def _page_text(self, response: Response) -> str:
+        """The page's text, read right even when its charset label is wrong or missing."""
+        if not isinstance(response, TextResponse):
+            return ""
+        text, encoding = page_text(response.body, response.encoding)
+        if codecs.lookup(encoding).name != codecs.lookup(response.encoding).name:
+            self.crawler.stats.inc_value("newsarchive/extract/charset_corrected")
+            logger.info("Charset of %(url)s is %(actual)s, not %(declared)s as labelled or guessed",
+                        {"url": response.url, "actual": encoding, "declared": response.encoding})
+        return text
 
     # -- incremental state ------------------------------------------------------------------
     def _remember(self, item: Any, response: Response, spider: scrapy.Spider) -> None:
@@ -307,6 +327,31 @@ class IcmaSpider(scrapy.Spider):
     def _close_state(self, spider: scrapy.Spider) -> None:
         if self.seen_store is not None:
             self.seen_store.close()
+
+
+def failure_kind(failure: Any) -> str:
+    """A short name for why a download failed (``newsarchive/extract/failed/<kind>``)."""
+    exc = failure.value
+    message = str(exc)
+    if isinstance(exc, HttpError):
+        return f"http_{exc.response.status}"
+    if isinstance(exc, BlockedURLError):
+        return "blocked"
+    if isinstance(exc, IgnoreRequest):
+        if "max redirections" in message:
+            return "redirect_loop"
+        if "DOWNLOAD_MAXSIZE" in message:
+            return "too_large_decompressed"  # a gzip bomb, refused while decompressing
+        return "ignored"
+    if "max size" in message:
+        return "too_large"  # Content-Length or received bytes over DOWNLOAD_MAXSIZE
+    name = type(exc).__name__
+    for word, kind in (("Timeout", "timeout"), ("DataLoss", "truncated"), ("Refused", "connection_refused"),
+                       ("ConnectionLost", "connection_lost"), ("ConnectionDone", "connection_lost"),
+                       ("ResponseNeverReceived", "connection_lost"), ("DNS", "dns"), ("Resolve", "dns")):
+        if word in name or word in message:
+            return kind
+    return "connection_failed" if name == "DownloadFailedError" else name
 
 
 def _header(response: Response, name: bytes) -> str | None:
