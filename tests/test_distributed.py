@@ -237,3 +237,23 @@ def test_a_killed_worker_loses_no_article(redis_server: RedisServer, mirror150: 
     # with the next round trip, ~20 ms or one burst of callbacks later). Only what it held.
     twice = by_victim & by_survivor
     assert len(twice) <= survivor.stats["newsarchive/distributed/reclaimed"]
+
+
+@pytest.mark.redis
+@needs_redis
+def test_flush_command_clears_a_run_but_not_while_a_worker_is_alive(
+        redis_server: RedisServer, capsys: pytest.CaptureFixture[str]) -> None:
+    from newsarchive.distributed.__main__ import main
+    from newsarchive.distributed.frontier import Frontier
+
+    client = redis_server.client()
+    worker = Frontier(client, "t:cli:icma", "w", ttl=30)
+    worker.register()
+    worker.push(b"r", 0, "fp")
+    args = ["--redis-url", redis_server.url, "--prefix", "t:cli:icma"]
+    assert main(["status", *args]) == 0
+    assert "1 queued, 1 fingerprints seen" in capsys.readouterr().out
+    assert main(["flush", *args]) == 1, "a live worker protects its run"
+    worker.unregister()
+    assert main(["flush", *args]) == 0
+    assert not list(client.scan_iter(match="t:cli:icma:*"))

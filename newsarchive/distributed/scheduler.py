@@ -41,11 +41,11 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.asyncio import call_later, create_looping_call
 from scrapy_redis import picklecompat
-from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
+from newsarchive.distributed.connection import redis_from_settings
 from newsarchive.distributed.frontier import Frontier
 from newsarchive.hostmap import load_json_setting
 
@@ -113,7 +113,7 @@ class SharedDupeFilter(RFPDupeFilter):
         prefix = settings.get("NEWSARCHIVE_REDIS_PREFIX") or DEFAULT_PREFIX
         name = crawler.spidercls.name if crawler.spidercls else "spider"
         key = f"{prefix % {'spider': name}}:dupefilter"
-        return cls(get_redis_from_settings(settings), key, settings.getbool("DUPEFILTER_DEBUG"), crawler)
+        return cls(redis_from_settings(settings), key, settings.getbool("DUPEFILTER_DEBUG"), crawler)
 
     def request_fingerprint(self, request: Request) -> str:
         if self.fingerprinter is None:
@@ -177,7 +177,7 @@ class DistributedScheduler(Scheduler):
         if settings.getint("SCHEDULER_IDLE_BEFORE_CLOSE"):
             logger.warning("SCHEDULER_IDLE_BEFORE_CLOSE is ignored: a blocking pop would stall the reactor "
                            "(idle workers wait for work without blocking)")
-        server = get_redis_from_settings(settings)
+        server = redis_from_settings(settings)
         server.ping()
         scheduler = cls(
             server, crawler,
