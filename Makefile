@@ -30,6 +30,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/normalize.py
+	$(BIN)/python bench/distributed.py --no-origins --repeat 3
 
 mirror: $(STAMP)
 	$(BIN)/python -m newsarchive.mirror --articles 200 --port 8080

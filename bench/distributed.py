@@ -38,8 +38,6 @@ sys.path.insert(0, str(ROOT))
 from newsarchive.mirror import MirrorServer, offline_settings  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 
-ADDONS = json.dumps({"newsarchive.addons.DistributedAddon": 100})
-
 
 @dataclass
 class Run:
@@ -86,10 +84,7 @@ def run(mode: str, workers: int, mirror: MirrorServer, redis_url: str | None, ba
             "LOG_LEVEL": "INFO",
         }
         if redis_url:
-            settings |= {"ADDONS": ADDONS, "NEWSARCHIVE_REDIS_URL": redis_url,
-                         "NEWSARCHIVE_REDIS_PREFIX": f"bench:{tag}:%(spider)s",
-                         # newsarchive.state reads REDIS_URL in Spider.from_crawler, before add-ons run
-                         "REDIS_URL": redis_url}
+            settings |= {"NEWSARCHIVE_REDIS_URL": redis_url, "NEWSARCHIVE_REDIS_PREFIX": f"bench:{tag}:%(spider)s"}
         cmd = [sys.executable, "-m", "scrapy", "crawl", "icma", "-O", str(out / "items.jsonl"), *args]
         for key, value in settings.items():
             cmd += ["-s", f"{key}={value}"]

@@ -35,3 +35,6 @@ class DistributedAddon:
         for name, value in DISTRIBUTED_SETTINGS.items():
             settings.set(name, value, priority="addon")
         settings.set("REDIS_URL", url, priority="addon")  # scrapy_redis.connection reads REDIS_URL
+        # A worker acknowledges a request once its item left the pipelines: commit every record, so a
+        # killed worker cannot take acknowledged but uncommitted records with it (-s overrides this).
+        settings.set("NEWSARCHIVE_DATABASE_BATCH_SIZE", 1, priority="addon")

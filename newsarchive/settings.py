@@ -74,6 +74,10 @@ ITEM_PIPELINES = {
 
 COMMANDS_MODULE = "newsarchive.commands"
 
+ADDONS = {
+    "newsarchive.addons.DistributedAddon": 100,  # no-op unless NEWSARCHIVE_REDIS_URL is set
+}
+
 EXTENSIONS = {
     "newsarchive.extensions.progress.Progress": 500,  # lower than RunReport: cleared before the summary
     "newsarchive.extensions.report.RunReport": 900,
@@ -171,3 +175,22 @@ NEWSARCHIVE_MONITOR_MAX_UNPARSED_DATES = 0.05
 NEWSARCHIVE_MONITOR_MIN_ITEMS = 1
 # Where run reports go.
 NEWSARCHIVE_RUNS_DIR = "data/runs"
+
+# --- Distributed mode (newsarchive/distributed) ------------------------------
+# Redis URL of the shared frontier (redis://host:6379/0, unix:///path); empty: one process alone.
+NEWSARCHIVE_REDIS_URL = os.environ.get("NEWSARCHIVE_REDIS_URL", "")
+# Key prefix of one frontier (per spider; add a run id for per-run frontiers).
+NEWSARCHIVE_REDIS_PREFIX = "newsarchive:%(spider)s"
+# Requests popped per round trip.
+NEWSARCHIVE_REDIS_BATCH = 16
+# Heartbeat period, and silence after which a worker is dead and its requests re-queued.
+NEWSARCHIVE_REDIS_HEARTBEAT = 1.0
+NEWSARCHIVE_REDIS_WORKER_TIMEOUT = 10.0
+# How often an idle worker looks for new work while others still hold some.
+NEWSARCHIVE_REDIS_IDLE_POLL = 0.1
+# Requests with any of these meta keys stay in their process (they depend on its memory).
+NEWSARCHIVE_REDIS_LOCAL_META = ["newsarchive_origin"]
+# The run-wide filter also applies to dont_filter requests (not retries).
+NEWSARCHIVE_REDIS_FILTER_DONT_FILTER = True
+# Keep the frontier after a finished run (False: the last worker clears it).
+SCHEDULER_PERSIST = False

@@ -218,8 +218,8 @@ def open_state_store(settings: BaseSettings, spider_name: str) -> SeenStore:
     """The SQLite store, or the Redis one when the crawl runs on a shared frontier."""
     redis_url = settings.get("NEWSARCHIVE_REDIS_URL")
     if redis_url:
-        from scrapy_redis.connection import get_redis_from_settings
+        from newsarchive.distributed.connection import redis_from_settings
 
         prefix = (settings.get("NEWSARCHIVE_REDIS_PREFIX") or "newsarchive:%(spider)s") % {"spider": spider_name}
-        return RedisStateStore(get_redis_from_settings(settings), f"{prefix}:seen").open()
+        return RedisStateStore(redis_from_settings(settings), f"{prefix}:seen").open()
     return StateStore(settings.get("NEWSARCHIVE_STATE_PATH", "data/state.sqlite3")).open()
