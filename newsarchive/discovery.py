@@ -41,12 +41,18 @@ def canonical_url(url: str) -> str:
 
 
 def is_article_url(url: str, hosts: frozenset[str]) -> bool:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
     return (parts.hostname or "").removeprefix("www.") in hosts and bool(ARTICLE_PATH.match(parts.path))
 
 
 def is_nav_url(url: str, hosts: frozenset[str]) -> bool:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
     if (parts.hostname or "").removeprefix("www.") not in hosts:
         return False
     if parts.path.lower().endswith(STATIC_SUFFIXES):
@@ -73,11 +79,25 @@ def html_links(html: str, base_url: str) -> Iterator[ListedLink]:
         href = (a.attrib.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
+        url = _valid_url(base_url, href)
+        if url is None:
+            continue  # a malformed link ("http://[::1", a bad port) is skipped, not a crash of the page
         text = " ".join(a.xpath(".//text()").getall()).strip()
         container = a.xpath("ancestor::*[self::li or self::article or self::div][1]")
         context = " ".join(container.xpath(".//text()").getall()) if container else ""
         date_text = context.replace(text, " ", 1).strip() or None
-        yield ListedLink(urljoin(base_url, href), text, date_text)
+        yield ListedLink(url, text, date_text)
+
+
+def _valid_url(base_url: str, href: str) -> str | None:
+    """*href* resolved against *base_url*, or ``None`` when it is not a well-formed URL."""
+    try:
+        url = urljoin(base_url, href)
+        parts = urlsplit(url)
+        _ = parts.hostname, parts.port
+    except ValueError:
+        return None
+    return url
 
 
 def sitemap_locs(body: bytes) -> tuple[list[tuple[str, str | None]], bool]:
