@@ -100,6 +100,11 @@ def _valid_url(base_url: str, href: str) -> str | None:
     return url
 
 
+def _localname(tag: object) -> str:
+    """``{ns}name`` -> ``name``; lenient, unlike ``etree.QName`` (which raises on what ``recover`` lets through)."""
+    return str(tag).rpartition("}")[2].rpartition(":")[2] if isinstance(tag, str) else ""
+
+
 def sitemap_locs(body: bytes) -> tuple[list[tuple[str, str | None]], bool]:
     """``(loc, lastmod)`` pairs of a sitemap or sitemap index, and whether it is an index.
 
@@ -115,7 +120,7 @@ def sitemap_locs(body: bytes) -> tuple[list[tuple[str, str | None]], bool]:
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.entities()):
         return [], False  # sitemaps need no entities; declared ones are an XML bomb or a trick (never expanded)
-    is_index = etree.QName(root).localname == "sitemapindex"
+    is_index = _localname(root.tag) == "sitemapindex"
     out: list[tuple[str, str | None]] = []
     for node in root:
         if not isinstance(node.tag, str):
@@ -124,7 +129,7 @@ def sitemap_locs(body: bytes) -> tuple[list[tuple[str, str | None]], bool]:
         for child in node:
             if not isinstance(child.tag, str):
                 continue
-            name = etree.QName(child).localname
+            name = _localname(child.tag)
             if name == "loc":
                 loc = (child.text or "").strip()
             elif name == "lastmod":
