@@ -27,8 +27,9 @@ import json
 import random
 from collections.abc import Callable
 from html import escape
+from itertools import islice
 
-from newsarchive.mirror.content import MirrorArticle, MirrorSite, dirty_text, format_az, format_ru
+from newsarchive.mirror.content import MirrorArticle, MirrorSite, dirty_text, format_az, format_ru, lang_of
 
 LABELS = {
     "az": {
@@ -160,7 +161,9 @@ def _comments_line(art: MirrorArticle, number_html: str, esc: Callable[[str], st
 
 def _menu(art: MirrorArticle, site: MirrorSite, n: int = 20) -> list[tuple[str, str]]:
     """~20 other headlines of the same edition, newest first (SITE_NOTES item 2)."""
-    ks = [k for k in range(len(site) - 1, -1, -1) if k != art.k and site.article(k).lang == art.lang][:n]
+    # lang_of(k) is site.article(k).lang without building the article: the walk stops after n
+    same = (k for k in range(len(site) - 1, -1, -1) if k != art.k and lang_of(k) == art.lang)
+    ks = list(islice(same, n))
     return [(site.article(k).url, sidebar_title(site.article(k).title)) for k in ks]
 
 
