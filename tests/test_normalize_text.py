@@ -203,3 +203,10 @@ def test_content_hash_none_is_empty() -> None:
     empty = hashlib.sha256(b"\n\n").hexdigest()
     assert content_hash(None, None) == f"sha256:{empty}"
     assert content_hash("a", None) != content_hash(None, "a")
+
+
+def test_markup_written_as_text_is_content() -> None:
+    # leaked formatting tags go; a page that shows "<script>" as text keeps it as text
+    assert normalize_text("<p>Salam</p><p>dünya</p>") == "Salam\n\ndünya"
+    kept = "Hücum: <script>alert(1)</script> və <img src=x onerror=alert(2)>"
+    assert normalize_text(kept) == kept

@@ -5,8 +5,8 @@ behind a precheck (a substring test or one compiled regex ``search``) and the
 character work is done by ``str.translate`` tables. Steps, in order:
 
 1. HTML entities decoded (w3lib, also ``&quot`` without ``;`` and double-escaped
-   ``&amp;quot;``) and tags that leaked into the text stripped (``<br>`` and block
-   tags become line breaks).
+   ``&amp;quot;``) and formatting tags that leaked into the text stripped (``<br>`` and
+   block tags become line breaks); other markup-like text (``<script>``) is content and stays.
 2. Zero-width characters, BOM and C0 control characters removed.
 3. Mojibake (UTF-8 read as Windows-1252/1254/1251, ``Ã¼``, ``Ä±``, ``Й™``)
    repaired word by word by re-encoding, with ftfy as a last resort; only when a
@@ -110,7 +110,12 @@ _BLOCK_TAGS = "p|div|h[1-6]|li|ul|ol|tr|table|blockquote|section|article|header|
 
 #: Common entities written without ``;`` and glued to the next word (``&quotQarabağ``).
 _BARE_ENTITY_RE = re.compile(r"&(quot|amp|lt|gt|nbsp|laquo|raquo|ldquo|rdquo|ndash|mdash)(?=[^\W\d_])")
-_TAG_RE = re.compile(r"<(?:!--.*?--|/?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?)>", re.DOTALL)
+#: Formatting tags an extractor can leak into text. Anything else (``<script>``, ``<img onerror=…>``)
+#: written on a page is content — shown as text there, kept as literal text here.
+_LEAKED_TAGS = ("a|abbr|article|b|big|blockquote|br|center|cite|code|del|div|em|figcaption|figure|font|footer|"
+                "h[1-6]|header|i|ins|li|mark|ol|p|pre|q|s|section|small|span|strike|strong|sub|sup|table|tbody|"
+                "td|th|thead|tr|tt|u|ul")
+_TAG_RE = re.compile(rf"<(?:!--.*?--|/?(?:{_LEAKED_TAGS})\b(?:\s[^<>]*)?/?)>", re.DOTALL | re.IGNORECASE)
 _BR_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _BLOCK_RE = re.compile(rf"</?(?:{_BLOCK_TAGS})(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _DELETE_RE = re.compile("[" + re.escape(_DELETE_CHARS) + "]")
