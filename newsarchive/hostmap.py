@@ -24,6 +24,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from newsarchive.netpolicy import BlockedURLError, NetPolicy, ip_literal
+from newsarchive.urls import host_of
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -51,11 +52,6 @@ def load_json_setting(settings: BaseSettings, name: str, default: Any) -> Any:
         except json.JSONDecodeError as exc:
             raise ValueError(f"{name} must be JSON, got {value!r}: {exc}") from exc
     return value
-
-
-def host_of(url: str) -> str:
-    """Lower-case host name of *url*, without port."""
-    return (urlsplit(url).hostname or "").lower()
 
 
 class HostMap:

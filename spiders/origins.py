@@ -32,6 +32,7 @@ from newsarchive.origin.listing import Candidate, parse_feed, parse_listing_html
 from newsarchive.origin.match import best_match
 from newsarchive.origin.similarity import origin_similarity
 from newsarchive.pages.registry import page_for
+from newsarchive.urls import host_of
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -92,7 +93,7 @@ class OriginFollower:
             logger.info("Citation not fetched (%(reason)s): %(url)s", {"reason": reason, "url": url})
             yield self._finish(item, "blocked")
             return
-        host = _host(url)
+        host = host_of(url)
         if urlsplit(url).path.strip("/") == "" and not urlsplit(url).query:
             yield from self._match_on_site(item, host, url)
             return
@@ -200,7 +201,7 @@ class OriginFollower:
         yield from self._list_done(self.sites[host], host)
 
     def _more(self, site: SiteLists, host: str, url: str, callback: Any) -> Iterator[scrapy.Request]:
-        if url not in site.requested and _host(url) == host:
+        if url not in site.requested and host_of(url) == host:
             yield self._list_request(site, host, url, callback)
 
     def _list_done(self, site: SiteLists, host: str) -> Iterator[Any]:
@@ -243,10 +244,6 @@ class OriginFollower:
             item.origin_similarity = None
         self.stats.inc_value(f"newsarchive/origin/status/{status}")
         return item
-
-
-def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
 
 
 def _unique(candidates: list[Candidate]) -> list[Candidate]:

@@ -18,6 +18,7 @@ from parsel import Selector
 from w3lib.html import remove_tags, replace_entities
 
 from newsarchive.pages.generic import CHROME, clean, find_date
+from newsarchive.urls import host_of
 
 #: Largest decompressed feed/sitemap accepted (the sitemap protocol allows 50 MB).
 MAX_XML_BYTES = 50 * 1024 * 1024
@@ -129,10 +130,12 @@ def parse_sitemap(xml: bytes) -> tuple[list[Candidate], list[str]]:
 
 def looks_like_article(url: str, host: str) -> bool:
     """Whether *url* is on *host* (or a subdomain) and its path looks like a single article."""
-    parts = urlsplit(url)
-    netloc = (parts.hostname or "").lower().removeprefix("www.")
+    netloc = host_of(url)
     host = host.lower().removeprefix("www.")
-    if parts.scheme not in ("http", "https") or not (netloc == host or netloc.endswith("." + host)):
+    if not netloc or not (netloc == host or netloc.endswith("." + host)):
+        return False
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
         return False
     path = parts.path
     if NOT_ARTICLE.search(path):
@@ -150,7 +153,10 @@ def parse_listing_html(html: str, base_url: str, host: str) -> list[Candidate]:
     selector = Selector(text=html or "<html></html>")
     found: dict[str, Candidate] = {}
     for anchor in selector.xpath(f"//a[@href][not({CHROME})]"):
-        url = urljoin(base_url, anchor.attrib["href"].strip()).split("#", 1)[0]
+        try:
+            url = urljoin(base_url, anchor.attrib["href"].strip()).split("#", 1)[0]
+        except ValueError:  # a malformed href (http://[::1) costs that link only
+            continue
         title = clean(" ".join(anchor.xpath(".//text()").getall())) or clean(anchor.attrib.get("title"))
         if not title or len(title.split()) < MIN_TITLE_WORDS or not looks_like_article(url, host):
             continue

@@ -30,7 +30,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
-from urllib.parse import urlsplit
 
 import trafilatura
 from lxml import etree
@@ -39,6 +38,7 @@ from trafilatura.settings import Extractor
 from w3lib.encoding import html_to_unicode
 
 from newsarchive.items import Origin
+from newsarchive.urls import host_of
 
 # --------------------------------------------------------------------------- data
 
@@ -85,11 +85,6 @@ def clean(value: object) -> str | None:
 
 def strip_byline_label(value: str | None) -> str | None:
     return clean(_BYLINE_RE.sub("", value)) if value else None
-
-
-def host_of(url: str) -> str:
-    """Host name of *url*, lower-case, without ``www.``."""
-    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
 
 
 def _types(node: Mapping[str, Any]) -> set[str]:

@@ -6,10 +6,9 @@ Like web-poet's rules, the most specific host wins: ``en.azertag.az`` uses the
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from newsarchive.pages.generic import GenericArticlePage
 from newsarchive.pages.sites.azertag_az import AzertagArticlePage
+from newsarchive.urls import host_of
 
 #: Host (without ``www.``) → page class. Add a profile module under ``pages/sites/`` and list it here.
 PROFILES: dict[str, type[GenericArticlePage]] = {
@@ -19,7 +18,7 @@ PROFILES: dict[str, type[GenericArticlePage]] = {
 
 def page_for(url: str) -> type[GenericArticlePage]:
     """The page class for *url*: the profile of its host or of the nearest parent domain."""
-    host = (urlsplit(url).hostname or "").lower().rstrip(".").removeprefix("www.")
+    host = host_of(url)
     labels = host.split(".")
     for i in range(len(labels) - 1):
         profile = PROFILES.get(".".join(labels[i:]))
