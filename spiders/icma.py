@@ -16,7 +16,6 @@ record then travels with the request for its cited original
 
 from __future__ import annotations
 
-import codecs
 import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
@@ -26,7 +25,6 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsarchive.discovery import (
@@ -36,7 +34,6 @@ from newsarchive.discovery import (
     html_links,
     is_article_url,
     is_nav_url,
-    page_text,
     sitemap_locs,
 )
 from newsarchive.hostmap import load_json_setting
@@ -44,6 +41,7 @@ from newsarchive.items import Article as ArticleItem
 from newsarchive.netpolicy import BlockedURLError
 from newsarchive.normalize.dates import parse_datetime, utc_now_iso
 from newsarchive.pages.aggregator import AggregatorPage
+from newsarchive.responses import response_text
 from newsarchive.signals import records_durable
 from newsarchive.state import SeenStore, open_state_store
 from spiders.origins import OriginFollower
@@ -254,7 +252,7 @@ class IcmaSpider(scrapy.Spider):
             if self.seen_store is not None:
                 self.seen_store.record(canonical_url(response.url), content_hash=None)
             return
-        html = self._page_text(response)
+        html = response_text(response, self.crawler.stats)
         page = AggregatorPage(url=response.url, html=html)
         for link in html_links(html, response.url) if html else ():
             if is_article_url(link.url, self.aggregator_hosts):
@@ -288,17 +286,6 @@ class IcmaSpider(scrapy.Spider):
         logger.error("Article download failed (%(kind)s): %(url)s (%(error)s)",
                      {"kind": kind, "url": request.url, "error": failure.getErrorMessage()})
         return iter(())
-
-    def _page_text(self, response: Response) -> str:
-        """The page's text, read right even when its charset label is wrong or missing."""
-        if not isinstance(response, TextResponse):
-            return ""
-        text, encoding = page_text(response.body, response.encoding)
-        if codecs.lookup(encoding).name != codecs.lookup(response.encoding).name:
-            self.crawler.stats.inc_value("newsarchive/extract/charset_corrected")
-            logger.info("Charset of %(url)s is %(actual)s, not %(declared)s as labelled or guessed",
-                        {"url": response.url, "actual": encoding, "declared": response.encoding})
-        return text
 
     # -- incremental state ------------------------------------------------------------------
     def _remember(self, item: Any, response: Response, spider: scrapy.Spider) -> None:

@@ -32,6 +32,7 @@ from newsarchive.origin.listing import Candidate, parse_feed, parse_listing_html
 from newsarchive.origin.match import best_match
 from newsarchive.origin.similarity import origin_similarity
 from newsarchive.pages.registry import page_for
+from newsarchive.responses import response_text
 from newsarchive.urls import host_of
 
 if TYPE_CHECKING:
@@ -111,12 +112,13 @@ class OriginFollower:
         )
 
     def parse_origin(self, response: Response, item: Article, method: str, score: float | None) -> Iterator[Article]:
-        if response.status in NOT_FOUND_CODES or not hasattr(response, "text"):
+        html = response_text(response, self.stats)
+        if response.status in NOT_FOUND_CODES or not html:
             yield self._finish(item, "not_found")
             return
         final_url = canonical_url(response.url)
         page_cls = page_for(final_url)
-        origin = page_cls(url=final_url, html=response.text).to_item()
+        origin = page_cls(url=final_url, html=html).to_item()
         if not (origin.title or origin.body):
             self.stats.inc_value("newsarchive/origin/empty_page")
             yield self._finish(item, "not_found")

@@ -20,6 +20,7 @@ import scrapy
 from newsarchive.discovery import canonical_url
 from newsarchive.netpolicy import NetPolicy
 from newsarchive.pages.registry import page_for
+from newsarchive.responses import response_text
 
 if TYPE_CHECKING:
     from scrapy.http import Response
@@ -59,11 +60,12 @@ class SourcesSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse_origin, errback=self.failed)
 
     def parse_origin(self, response: Response) -> Iterator[Origin]:
-        if not hasattr(response, "text"):
+        html = response_text(response, self.crawler.stats)
+        if not html:
             self.crawler.stats.inc_value("newsarchive/sources/not_html")
             return
         url = canonical_url(response.url)
-        origin = page_for(url)(url=url, html=response.text).to_item()
+        origin = page_for(url)(url=url, html=html).to_item()
         if not (origin.title or origin.body):
             self.crawler.stats.inc_value("newsarchive/sources/empty")
             logger.warning("No article found on %(url)s", {"url": response.url})
