@@ -10,6 +10,8 @@ import codecs
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -31,8 +33,12 @@ FALLBACK_ENCODINGS = ("utf-8", "cp1254", "cp1251", "cp1252")
 STATIC_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".css", ".js", ".pdf", ".mp4", ".ico")
 
 
+@lru_cache(maxsize=16384)
 def canonical_url(url: str) -> str:
-    """One spelling per page: sorted query, no fragment, lower-case host, no ``www.``."""
+    """One spelling per page: sorted query, no fragment, lower-case host, no ``www.``.
+
+    Memoised (bounded): the same sidebar and menu links come back on every article page.
+    """
     url = canonicalize_url(url, keep_fragments=False)
     parts = urlsplit(url)
     host = (parts.hostname or "").removeprefix("www.")
@@ -72,23 +78,52 @@ class ListedLink:
     """Text near the link that may hold its date (the list item's remaining text)."""
 
 
+#: Elements whose text is a link's context (the nearest one around the link).
+CONTAINER_TAGS = frozenset(("li", "article", "div"))
+
+
 def html_links(html: str, base_url: str) -> Iterator[ListedLink]:
-    """Every ``<a href>`` of a page with its text and the text of its list item / card."""
-    sel = Selector(text=html)
-    for a in sel.xpath("//a[@href]"):
-        href = (a.attrib.get("href") or "").strip()
+    """Every ``<a href>`` of a page with its text and the text of its list item / card.
+
+    One walk of the tree: the text of a container shared by many links (a menu ``<div>``)
+    is joined once per page, not once per link.
+    """
+    root = Selector(text=html).root
+    contexts: dict[Any, str] = {}
+    try:
+        base = urlsplit(base_url)
+        site = f"{base.scheme}://{base.netloc}/" if base.scheme and base.netloc else ""
+    except ValueError:
+        site = ""
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
-        url = _valid_url(base_url, href)
+        # the same menu and sidebar links on every page: resolved once when the page's path cannot matter
+        url = _valid_url(site, href) if site and _path_free(href) else _valid_url(base_url, href)
         if url is None:
             continue  # a malformed link ("http://[::1", a bad port) is skipped, not a crash of the page
-        text = " ".join(a.xpath(".//text()").getall()).strip()
-        container = a.xpath("ancestor::*[self::li or self::article or self::div][1]")
-        context = " ".join(container.xpath(".//text()").getall()) if container else ""
+        text = " ".join(_texts(a)).strip()
+        container = next((e for e in a.iterancestors() if e.tag in CONTAINER_TAGS), None)
+        context = ""
+        if container is not None:
+            known = contexts.get(container)
+            context = contexts[container] = " ".join(_texts(container)) if known is None else known
         date_text = context.replace(text, " ", 1).strip() or None
         yield ListedLink(url, text, date_text)
 
 
+def _texts(element: Any) -> list[str]:
+    """The text nodes under *element*, in document order, as XPath ``.//text()`` gives them."""
+    return [t for t in element.itertext() if t]
+
+
+def _path_free(href: str) -> bool:
+    """Whether *href* resolves the same against any page of a site (absolute URL or absolute path)."""
+    return href.startswith(("http://", "https://")) or (href.startswith("/") and not href.startswith("//"))
+
+
+@lru_cache(maxsize=16384)
 def _valid_url(base_url: str, href: str) -> str | None:
     """*href* resolved against *base_url*, or ``None`` when it is not a well-formed URL."""
     try:
