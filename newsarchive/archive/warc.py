@@ -1,7 +1,7 @@
 """WARC files (ISO 28500, WARC/1.1) written with warcio: rotation, index, reading back.
 
 :class:`RotatingWarcWriter` appends records to ``<prefix>-<timestamp>-<serial>.warc.gz``
-(one gzip member per record), starts every file with a ``warcinfo`` record and
+(one gzip member per record, zlib level :data:`GZIP_LEVEL`), starts every file with a ``warcinfo`` record and
 opens the next file once one has reached ``max_size`` bytes, so a file may
 exceed it by one record. Beside each WARC file it writes a CDXJ index
 (``<file>.cdxj``, one line per ``response`` record, sorted), built from the
@@ -17,6 +17,7 @@ closed by :meth:`RotatingWarcWriter.close`.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +31,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 WARC_VERSION = "WARC/1.1"
+#: zlib level of each record's gzip member (warcio uses 9).
+GZIP_LEVEL = 6
 WARC_SUFFIX = ".warc.gz"
 INDEX_SUFFIX = ".cdxj"
 
@@ -162,7 +165,7 @@ class RotatingWarcWriter:
             except FileExistsError:
                 continue
             break
-        writer = WARCWriter(fh, gzip=True, warc_version=WARC_VERSION)
+        writer = WARCWriter(BytesIO(), gzip=False, warc_version=WARC_VERSION)  # compressed by _write
         self._current = _OpenFile(path, fh, writer)
         self.files.append(path)
         info = writer.create_warcinfo_record(path.name, self.warcinfo)
@@ -170,8 +173,16 @@ class RotatingWarcWriter:
         return self._current
 
     def _write(self, current: _OpenFile, record: Any) -> WrittenRecord:
+        # warcio serialises the record uncompressed into memory; it becomes one gzip member here,
+        # at GZIP_LEVEL instead of warcio's 9 (several times faster on HTML, a few % larger),
+        # with one write and one flush per record (a killed run still leaves whole records)
         offset = current.fh.tell()
+        buffer = BytesIO()
+        current.writer.out = buffer
         current.writer.write_record(record)
+        packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        current.fh.write(packer.compress(buffer.getbuffer()) + packer.flush())
+        current.fh.flush()
         length = current.fh.tell() - offset
         self.records += 1
         self.bytes += length
