@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -319,6 +319,10 @@ class AggregatorPage:
 
     # -- public API ----------------------------------------------------------------------
     def to_item(self) -> Article:
+        return replace(self._item)  # a copy: the caller may fill in more fields
+
+    @cached_property
+    def _item(self) -> Article:
         return Article(
             url=self.canonical_url(), article_id=self.article_id(), kind=self.kind(), lang=self.lang(),
             title=self.title(), body=self.body(), author=self.author(), views=self.views(),
@@ -329,7 +333,7 @@ class AggregatorPage:
     def missing_fields(self) -> list[str]:
         """Fields this kind of page shows that were not found (for ``newsarchive/extract/missing/<field>``)."""
         expected = self.EXPECTED_STORY if self.kind() == "story" else self.EXPECTED_NEWS
-        item = self.to_item()
+        item = self._item
         return [name for name in expected if getattr(item, name) is None]
 
     def is_article(self) -> bool:
