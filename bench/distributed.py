@@ -35,7 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from newsarchive.mirror import MirrorServer, offline_settings  # noqa: E402
+from newsarchive.mirror import MirrorServer, crawl_argv, offline_settings, output_settings  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 
 
@@ -76,18 +76,13 @@ def run(mode: str, workers: int, mirror: MirrorServer, redis_url: str | None, ba
         out.mkdir(parents=True)
         settings: dict[str, Any] = {
             **offline_settings(mirror.url, mirror.site.now),
-            "NEWSARCHIVE_STATE_PATH": str(out / "state.sqlite3"),
-            "NEWSARCHIVE_RUNS_DIR": str(out / "runs"),
-            "NEWSARCHIVE_WARC_DIR": str(out / "warc"),
-            "NEWSARCHIVE_DATABASE_URL": f"sqlite:///{out / 'archive.sqlite3'}",
+            **output_settings(out),
             "NEWSARCHIVE_PROGRESS": "off",
             "LOG_LEVEL": "INFO",
         }
         if redis_url:
             settings |= {"NEWSARCHIVE_REDIS_URL": redis_url, "NEWSARCHIVE_REDIS_PREFIX": f"bench:{tag}:%(spider)s"}
-        cmd = [sys.executable, "-m", "scrapy", "crawl", "icma", "-O", str(out / "items.jsonl"), *args]
-        for key, value in settings.items():
-            cmd += ["-s", f"{key}={value}"]
+        cmd = crawl_argv("icma", settings, "-O", str(out / "items.jsonl"), *args)
         log = (out / "crawl.log").open("w", encoding="utf-8")
         procs.append((subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                                        stdout=subprocess.DEVNULL, stderr=log), out, log))

@@ -18,7 +18,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsarchive.mirror import MirrorServer, offline_settings
+from newsarchive.mirror import MirrorServer, crawl_argv, offline_settings, output_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,16 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     feed = out / f"icma-{stamp}.jsonl"
     with MirrorServer(articles=args.articles) as mirror:
         print(f"mirror: {args.articles} articles at {mirror.url}, serving {', '.join(mirror.host_map)}")
-        settings = {
-            **offline_settings(mirror.url, mirror.site.now),
-            "NEWSARCHIVE_STATE_PATH": str(out / "state.sqlite3"),
-            "NEWSARCHIVE_RUNS_DIR": str(out / "runs"),
-            "NEWSARCHIVE_WARC_DIR": str(out / "warc"),
-            "NEWSARCHIVE_DATABASE_URL": f"sqlite:///{out / 'newsarchive.sqlite3'}",
-        }
-        cmd = [sys.executable, "-m", "scrapy", "crawl", "icma", "-O", str(feed)]
-        for key, value in settings.items():
-            cmd += ["-s", f"{key}={value}"]
+        settings = {**offline_settings(mirror.url, mirror.site.now),
+                    **output_settings(out, database="newsarchive.sqlite3")}
+        cmd = crawl_argv("icma", settings, "-O", str(feed))
         print("crawl:", " ".join(cmd[1:4]), "... (log in", out / "crawl.log", ")")
         with (out / "crawl.log").open("w", encoding="utf-8") as log:
             code = subprocess.call(cmd, cwd=ROOT, stderr=log, env={**os.environ, "PYTHONPATH": str(ROOT)})

@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newsarchive.mirror import MirrorServer, offline_settings
+from newsarchive.mirror import MirrorServer, crawl_argv, offline_settings, output_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,18 +38,12 @@ def crawl_command(mirror: MirrorServer, out_dir: Path, *args: str, spider: str =
     feed = out_dir / "items.jsonl"
     merged: dict[str, Any] = {
         **offline_settings(mirror.url, mirror.site.now),
-        "NEWSARCHIVE_DATA_DIR": str(out_dir),
-        "NEWSARCHIVE_STATE_PATH": str(out_dir / "state.sqlite3"),
-        "NEWSARCHIVE_RUNS_DIR": str(out_dir / "runs"),
-        "NEWSARCHIVE_WARC_DIR": str(out_dir / "warc"),
-        "NEWSARCHIVE_DATABASE_URL": f"sqlite:///{out_dir / 'archive.sqlite3'}",
+        **output_settings(out_dir),
         "NEWSARCHIVE_PROGRESS": "off",
         "LOG_LEVEL": "INFO",
         **(settings or {}),
     }
-    cmd = [sys.executable, "-m", "scrapy", "crawl", spider, *(["-O", str(feed)] if output else []), *args]
-    for key, value in merged.items():
-        cmd += ["-s", f"{key}={value}"]
+    cmd = crawl_argv(spider, merged, *(["-O", str(feed)] if output else []), *args)
     return cmd, {**os.environ, "PYTHONPATH": str(ROOT)}, feed
 
 

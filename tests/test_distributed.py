@@ -12,7 +12,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ import pytest
 from scrapy.settings import Settings
 
 from newsarchive.addons import DistributedAddon
-from newsarchive.mirror import MirrorServer, offline_settings
+from newsarchive.mirror import MirrorServer, crawl_argv, offline_settings, output_settings
 from tests.redis_server import RedisServer, redis_available
 
 if TYPE_CHECKING:
@@ -85,19 +84,14 @@ def start_worker(mirror: MirrorServer, redis_url: str, out_dir: Path, name: str,
     out_dir.mkdir(parents=True, exist_ok=True)
     merged: dict[str, Any] = {
         **offline_settings(mirror.url, mirror.site.now),
-        "NEWSARCHIVE_STATE_PATH": str(out_dir / "state.sqlite3"),
-        "NEWSARCHIVE_RUNS_DIR": str(out_dir / "runs"),
-        "NEWSARCHIVE_WARC_DIR": str(out_dir / "warc"),
-        "NEWSARCHIVE_DATABASE_URL": f"sqlite:///{out_dir / 'archive.sqlite3'}",
+        **output_settings(out_dir),
         "NEWSARCHIVE_PROGRESS": "off",
         "LOG_LEVEL": "INFO",
         "NEWSARCHIVE_REDIS_URL": redis_url,
         "NEWSARCHIVE_REDIS_WORKER_ID": name,
         **(settings or {}),
     }
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "icma", "-O", str(out_dir / "items.jsonl"), *args]
-    for key, value in merged.items():
-        cmd += ["-s", f"{key}={value}"]
+    cmd = crawl_argv("icma", merged, "-O", str(out_dir / "items.jsonl"), *args)
     log = (out_dir / "crawl.log").open("w", encoding="utf-8")
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
                             stderr=log, text=True)

@@ -79,7 +79,8 @@ def test_corrupt_state_store_stops_the_crawl(tmp_path: Path) -> None:
 
 def test_state_store_round_trip(tmp_path: Path) -> None:
     store = StateStore(tmp_path / "s.sqlite3", batch_size=2).open()
-    store.record("https://icma.az/news/a-1", content_hash="sha256:1", etag='"x"', published_at="2025-10-01T08:00:00+04:00")
+    store.record("https://icma.az/news/a-1", content_hash="sha256:1", etag='"x"',
+                 published_at="2025-10-01T08:00:00+04:00")
     store.record("https://icma.az/news/a-1", content_hash=None)  # a 304 keeps the hash and validators
     store.close()
     entry = StateStore(tmp_path / "s.sqlite3").open().get("https://icma.az/news/a-1")

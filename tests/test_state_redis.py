@@ -8,8 +8,8 @@ from scrapy.settings import Settings
 from newsarchive.state import RedisStateStore, StateStoreError, open_state_store
 from tests.redis_server import RedisServer, redis_available
 
-pytestmark = [pytest.mark.redis,
-              pytest.mark.skipif(not redis_available(), reason="no redis-server binary and no NEWSARCHIVE_TEST_REDIS_URL")]
+pytestmark = [pytest.mark.redis, pytest.mark.skipif(
+    not redis_available(), reason="no redis-server binary and no NEWSARCHIVE_TEST_REDIS_URL")]
 
 
 def test_workers_share_one_state() -> None:

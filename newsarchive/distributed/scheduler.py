@@ -65,7 +65,7 @@ DEFAULT_PREFIX = "newsarchive:%(spider)s"
 UNSERIALIZABLE = (ValueError, TypeError, AttributeError, pickle.PicklingError)
 
 
-class LeasedPriorityQueue(PriorityQueue):
+class LeasedPriorityQueue(PriorityQueue):  # type: ignore[misc]  # scrapy-redis has no type hints
     """The shared priority queue, popped in batches into this worker's processing set."""
 
     def __init__(self, server: Redis, spider: Spider, key: str, serializer: Any = None,
@@ -95,7 +95,7 @@ class LeasedPriorityQueue(PriorityQueue):
         return batch[0][1] if batch else None
 
 
-class SharedDupeFilter(RFPDupeFilter):
+class SharedDupeFilter(RFPDupeFilter):  # type: ignore[misc]  # scrapy-redis has no type hints
     """scrapy-redis' Redis set of fingerprints, with Scrapy's request fingerprints and a local cache.
 
     The cache holds fingerprints this worker already queued or saw refused: asking Redis
@@ -132,7 +132,7 @@ class SharedDupeFilter(RFPDupeFilter):
         """Keep the shared set: other workers may still be using it (the scheduler clears it)."""
 
 
-class DistributedScheduler(Scheduler):
+class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has no type hints
     """A scrapy-redis scheduler that several workers can share safely and quickly."""
 
     def __init__(self, server: Redis, crawler: Crawler, *, prefix: str = DEFAULT_PREFIX, persist: bool = False,

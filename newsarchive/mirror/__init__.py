@@ -7,6 +7,15 @@
 """
 
 from newsarchive.mirror.content import MirrorArticle, MirrorConfig, MirrorSite
-from newsarchive.mirror.server import MirrorServer, host_map, offline_settings
+from newsarchive.mirror.server import (
+    MirrorServer,
+    crawl_argv,
+    host_map,
+    offline_settings,
+    output_settings,
+)
 
-__all__ = ["MirrorArticle", "MirrorConfig", "MirrorServer", "MirrorSite", "host_map", "offline_settings"]
+__all__ = [
+    "MirrorArticle", "MirrorConfig", "MirrorServer", "MirrorSite",
+    "crawl_argv", "host_map", "offline_settings", "output_settings",
+]

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
@@ -241,9 +242,10 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(declared))
         if truncate:
             self.send_header("Connection", "close")
-        self._headers_buffer.append(b"\r\n")  # end_headers() without its separate flush
+        buffer: list[bytes] = self._headers_buffer  # type: ignore[attr-defined]  # http.server internals
+        buffer.append(b"\r\n")  # end_headers() without its separate flush: one write per response
         if not head:
-            self._headers_buffer.append(payload)
+            buffer.append(payload)
         self.flush_headers()
         if truncate:
             self.wfile.flush()
@@ -426,3 +428,22 @@ def offline_settings(base_url: str, now: datetime | None = None) -> dict[str, An
         # the mirror's clock, so "recent" means recent on the mirror's timeline
         "NEWSARCHIVE_REFERENCE_TIME": (now or MirrorSite(MirrorConfig()).now).isoformat(),
     }
+
+
+def output_settings(out_dir: Path, database: str = "archive.sqlite3") -> dict[str, Any]:
+    """Settings that keep every output of a crawl (feeds, state, runs, WARC, database) inside *out_dir*."""
+    return {
+        "NEWSARCHIVE_DATA_DIR": str(out_dir),
+        "NEWSARCHIVE_STATE_PATH": str(out_dir / "state.sqlite3"),
+        "NEWSARCHIVE_RUNS_DIR": str(out_dir / "runs"),
+        "NEWSARCHIVE_WARC_DIR": str(out_dir / "warc"),
+        "NEWSARCHIVE_DATABASE_URL": f"sqlite:///{out_dir / database}",
+    }
+
+
+def crawl_argv(spider: str, settings: dict[str, Any], *args: str) -> list[str]:
+    """``python -m scrapy crawl <spider> <args> -s NAME=value …`` for a child process."""
+    cmd = [sys.executable, "-m", "scrapy", "crawl", spider, *args]
+    for key, value in settings.items():
+        cmd += ["-s", f"{key}={value}"]
+    return cmd
