@@ -82,10 +82,10 @@ class IcmaSpider(scrapy.Spider):
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.known_streak: dict[str, int] = {}
         self.listing_shown: dict[str, set[str]] = {}  # listing path -> articles its pages showed
-        self.listed_dates: dict[str, str] = {}
+        self.listed_dates: dict[str, str] = {}  # listing/sitemap date: the only date of a story page
         self.pending_state: dict[str, dict[str, Any]] = {}  # emitted, not yet durable in the archive
-        self.durable_early: set[str] = set()
-        self.wait_for_database = False  # listing/sitemap date: the only date of a story page
+        self.durable_early: set[str] = set()  # durable before item_scraped reached _remember
+        self.wait_for_database = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -133,13 +133,14 @@ class IcmaSpider(scrapy.Spider):
     # -- discovery ----------------------------------------------------------------------
     def parse_nav(self, response: Response) -> Iterator[scrapy.Request]:
         """Home, listings, categories: queue articles and the next navigation pages."""
-        if not hasattr(response, "text"):
+        html = response_text(response, self.crawler.stats)
+        if not html:
             return
         oldest_seen: date | None = None
         nav: list[str] = []
         articles = known = 0
         listed: set[str] = set()
-        for link in html_links(response.text, response.url):
+        for link in html_links(html, response.url):
             if is_article_url(link.url, self.aggregator_hosts):
                 when = self._listed_date(link.date_text)
                 if when is not None:
