@@ -15,6 +15,8 @@ import os
 
 from newsarchive.feeds import preset
 
+DATA_DIR = os.environ.get("NEWSARCHIVE_DATA_DIR", "data").rstrip("/")
+
 BOT_NAME = "newsarchive"
 
 SPIDER_MODULES = ["spiders"]
@@ -95,8 +97,9 @@ LOG_LEVEL = os.environ.get("NEWSARCHIVE_LOG_LEVEL", "INFO")
 LOGSTATS_INTERVAL = 30.0
 
 # --- newsarchive ------------------------------------------------------------
-# Folder of the default outputs (feed preset); WARC, database, state and run paths have their own settings.
-NEWSARCHIVE_DATA_DIR = "data"
+# Folder of the default outputs (feeds, WARC, database, spool, state, run reports), each of which also
+# has its own setting; the environment variable NEWSARCHIVE_DATA_DIR moves them all.
+NEWSARCHIVE_DATA_DIR = DATA_DIR
 # Host -> base URL of a local server (dict, or JSON with -s). Empty: live sites.
 NEWSARCHIVE_HOST_MAP: dict[str, str] = {}
 # Retry backoff: base * 2 ** (attempt - 1) seconds, capped; Retry-After wins.
@@ -137,13 +140,13 @@ NEWSARCHIVE_INCREMENTAL_OVERLAP_PAGES = 1
 # Articles published in the last N days are re-visited (views, comments, edits).
 NEWSARCHIVE_REVISIT_DAYS = 2.0
 # The state store (SQLite); never silently recreated when unreadable.
-NEWSARCHIVE_STATE_PATH = "data/state.sqlite3"
+NEWSARCHIVE_STATE_PATH = f"{DATA_DIR}/state.sqlite3"
 # "Now" for re-visits and relative dates (ISO 8601); empty: the clock. For replays and the mirror.
 NEWSARCHIVE_REFERENCE_TIME = ""
 
 # --- Archive: WARC (newsarchive/middlewares/warc.py) -------------------------
 NEWSARCHIVE_WARC_ENABLED = True
-NEWSARCHIVE_WARC_DIR = "data/warc"
+NEWSARCHIVE_WARC_DIR = f"{DATA_DIR}/warc"
 # Bytes per file before rotating (a file may exceed it by one record).
 NEWSARCHIVE_WARC_MAX_SIZE = 1024**3
 # File name prefix; empty: the spider name.
@@ -152,7 +155,7 @@ NEWSARCHIVE_WARC_PREFIX = ""
 # --- Archive: database (pipelines/database.py) ------------------------------
 NEWSARCHIVE_DATABASE_ENABLED = True
 # sqlite:///path or postgresql://user:password@host/db (needs the "postgres" extra).
-NEWSARCHIVE_DATABASE_URL = os.environ.get("NEWSARCHIVE_DATABASE_URL", "sqlite:///data/newsarchive.sqlite3")
+NEWSARCHIVE_DATABASE_URL = os.environ.get("NEWSARCHIVE_DATABASE_URL", f"sqlite:///{DATA_DIR}/newsarchive.sqlite3")
 NEWSARCHIVE_DATABASE_BATCH_SIZE = 100
 # Where records wait when the database is down; empty: data/spool/<db-name>.jsonl.
 NEWSARCHIVE_DATABASE_SPOOL = ""
@@ -174,7 +177,7 @@ NEWSARCHIVE_MONITOR_MAX_UNPARSED_DATES = 0.05
 # Minimum item_scraped_count per run.
 NEWSARCHIVE_MONITOR_MIN_ITEMS = 1
 # Where run reports go.
-NEWSARCHIVE_RUNS_DIR = "data/runs"
+NEWSARCHIVE_RUNS_DIR = f"{DATA_DIR}/runs"
 
 # --- Distributed mode (newsarchive/distributed) ------------------------------
 # Redis URL of the shared frontier (redis://host:6379/0, unix:///path); empty: one process alone.

@@ -72,7 +72,8 @@ class DatabasePipeline:
         if not url:
             raise NotConfigured("NEWSARCHIVE_DATABASE_URL is empty")
         store = ArticleStore.from_url(url)  # ValueError / ImportError: a misconfiguration stops the run
-        spool_path = settings.get("NEWSARCHIVE_DATABASE_SPOOL") or default_spool_path(store.backend.name)
+        spool_path = settings.get("NEWSARCHIVE_DATABASE_SPOOL") or default_spool_path(
+            store.backend.name, settings.get("NEWSARCHIVE_DATA_DIR") or "data")
         pipeline = cls(store, Spool(spool_path), settings.getint("NEWSARCHIVE_DATABASE_BATCH_SIZE", 100),
                        crawler.stats)
         pipeline.crawler = crawler

@@ -219,3 +219,11 @@ def test_a_page_takes_a_few_milliseconds() -> None:
         page.to_item()
         page.missing_fields()
     assert (time.perf_counter() - start) / 50 < 0.02
+
+
+def test_source_label_followed_by_a_blank_line_is_not_a_crash() -> None:
+    # found by tests/test_fuzz.py: the value line after "Mənbə:" held only a no-break space
+    page = AggregatorPage(url="https://icma.az/news/a-1", html="Источник:<p>\xa0")
+    assert page.to_item().source_url is None
+    page = AggregatorPage(url="https://icma.az/news/a-1", html="Mənbə:<p>\xa0</p>")
+    assert page.to_item().source_url is None

@@ -29,10 +29,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def default_spool_path(db_name: str) -> Path:
-    """``data/spool/<db-name>.jsonl``."""
+def default_spool_path(db_name: str, data_dir: str | Path = "data") -> Path:
+    """``<data dir>/spool/<db-name>.jsonl``."""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in db_name) or "database"
-    return Path("data") / "spool" / f"{safe}.jsonl"
+    return Path(data_dir) / "spool" / f"{safe}.jsonl"
 
 
 class Spool:

@@ -56,7 +56,10 @@ class Command(ScrapyCommand):
         since = parse_since(opts.since)
         assert self.settings is not None
         url = opts.database or self.settings.get("NEWSARCHIVE_DATABASE_URL") or DEFAULT_URL
-        spool_setting = self.settings.get("NEWSARCHIVE_DATABASE_SPOOL")
+        spool_setting = self.settings.get("NEWSARCHIVE_DATABASE_SPOOL") or None
+        if spool_setting is None:
+            store_name = ArticleStore.from_url(url).backend.name
+            spool_setting = default_spool_path(store_name, self.settings.get("NEWSARCHIVE_DATA_DIR") or "data")
         try:
             count = export(url, opts.output, since=since, drain_spool=not opts.no_drain, spool_path=spool_setting)
         except (StoreError, OSError, ValueError, ImportError) as exc:

@@ -438,6 +438,7 @@ def output_settings(out_dir: Path, database: str = "archive.sqlite3") -> dict[st
         "NEWSARCHIVE_RUNS_DIR": str(out_dir / "runs"),
         "NEWSARCHIVE_WARC_DIR": str(out_dir / "warc"),
         "NEWSARCHIVE_DATABASE_URL": f"sqlite:///{out_dir / database}",
+        "NEWSARCHIVE_DATABASE_SPOOL": str(out_dir / "spool.jsonl"),
     }
 
 

@@ -410,7 +410,7 @@ class AggregatorPage:
                 return rest.split()[0]
             if i + 1 < len(lines):
                 nxt = lines[i + 1]
-                return _link_value(nxt, nxt.text) or nxt.text.split()[0]
+                return _link_value(nxt, nxt.text) or next(iter(nxt.text.split()), None)
             return None
         return None
 
