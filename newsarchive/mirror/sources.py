@@ -40,7 +40,7 @@ import hashlib
 import json
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from html import escape
@@ -85,17 +85,11 @@ DECOY_HEADS = ("{place} {tail}", "Bakıvaxtı sorğusu: {tail}", "Hava şəraiti
 
 
 @dataclass(frozen=True)
-class Post:
-    """One article a source site serves (an origin of the ground truth or a decoy)."""
+class Post(OriginTruth):
+    """One article a source site serves: an origin of the ground truth, or a decoy."""
 
     key: str
     """Seed of its dirt and variations: ``k`` of the aggregator article, or ``decoy<n>``."""
-    url: str
-    title: str
-    paragraphs: tuple[str, ...]
-    author: str | None
-    published_at: datetime
-    lang: str
 
     @property
     def path(self) -> str:
@@ -103,7 +97,7 @@ class Post:
 
     @classmethod
     def of(cls, k: int, truth: OriginTruth) -> Post:
-        return cls(str(k), truth.url, truth.title, truth.paragraphs, truth.author, truth.published_at, truth.lang)
+        return cls(**{f.name: getattr(truth, f.name) for f in fields(truth)}, key=str(k))
 
 
 class SourceApp:
@@ -188,7 +182,8 @@ class SourceApp:
             when = start + n * DECOY_EVERY + timedelta(minutes=rng.randint(0, 40))
             url = f"https://bakivaxti.az/az/posts/detail/{slugify(title)}-{int(when.timestamp())}"
             author = words.make_author(rng, "az") if rng.random() < 0.5 else None
-            decoys.append(Post(f"decoy{n}", url, title, tuple(words.make_paragraphs(rng, "az")), author, when, "az"))
+            decoys.append(Post(site=self.host, url=url, title=title, paragraphs=tuple(words.make_paragraphs(rng, "az")),
+                               author=author, published_at=when, lang="az", key=f"decoy{n}"))
             n += 1
         return decoys
 
