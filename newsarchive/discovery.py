@@ -14,9 +14,10 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from lxml import etree
 from parsel import Selector
 from w3lib.url import canonicalize_url
+
+from newsarchive.safexml import parse_xml
 
 #: Article pages: ``/news/<slug>-<id>``, ``/story/<slug>-<source>-<id>``, RU under ``/ru``.
 ARTICLE_PATH = re.compile(r"^(?:/ru)?/(?:news|story)/[^/?#]+-\d+/?$")
@@ -143,18 +144,12 @@ def _localname(tag: object) -> str:
 def sitemap_locs(body: bytes) -> tuple[list[tuple[str, str | None]], bool]:
     """``(loc, lastmod)`` pairs of a sitemap or sitemap index, and whether it is an index.
 
-    Parsed without entity expansion or network access (an XML bomb stays inert).
+    Parsed by :func:`newsarchive.safexml.parse_xml` (no entity expansion, no network; a
+    document declaring entities is refused).
     """
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
-    try:
-        root = etree.fromstring(body, parser=parser)
-    except etree.XMLSyntaxError:
-        return [], False
+    root = parse_xml(body)
     if root is None:
         return [], False
-    dtd = root.getroottree().docinfo.internalDTD
-    if dtd is not None and any(True for _ in dtd.entities()):
-        return [], False  # sitemaps need no entities; declared ones are an XML bomb or a trick (never expanded)
     is_index = _localname(root.tag) == "sitemapindex"
     out: list[tuple[str, str | None]] = []
     for node in root:

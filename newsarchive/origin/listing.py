@@ -1,14 +1,12 @@
 """Candidate articles from a source site's own lists: feeds, sitemaps, HTML listing pages.
 
-XML is parsed with lxml without entity expansion, DTD loading, network access
-or huge-tree mode, so a hostile feed cannot blow up memory or reach out;
-gzip-compressed sitemaps are inflated up to :data:`MAX_XML_BYTES`.
+XML goes through :func:`newsarchive.safexml.parse_xml` (no entity expansion, DTD
+loading, network access or huge trees; gzip inflated up to a cap; documents that
+declare entities refused), so a hostile feed cannot blow up memory or reach out.
 """
 
 from __future__ import annotations
 
-import gzip
-import io
 import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -18,10 +16,10 @@ from parsel import Selector
 from w3lib.html import remove_tags, replace_entities
 
 from newsarchive.pages.generic import CHROME, clean, find_date
+from newsarchive.safexml import parse_xml
 from newsarchive.urls import host_of
 
 #: Largest decompressed feed/sitemap accepted (the sitemap protocol allows 50 MB).
-MAX_XML_BYTES = 50 * 1024 * 1024
 #: Paths that are never single articles.
 NOT_ARTICLE = re.compile(
     r"/(?:tag|tags|author|authors|category|categories|kateqoriya|kategoriya|rubric|page|search|axtar\w*|"
@@ -47,30 +45,6 @@ class Candidate:
     """Headline as listed (may be ``""`` when the list gives none, e.g. a plain sitemap)."""
     published: str | None = None
     """Publication date string as listed, unparsed."""
-
-
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
-                           recover=True, remove_comments=True, remove_pis=True)
-
-
-def parse_xml(data: bytes) -> etree._Element | None:
-    """The root element of *data* (gzip inflated), or ``None`` when it is not XML."""
-    if data[:2] == b"\x1f\x8b":
-        try:
-            with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
-                data = stream.read(MAX_XML_BYTES + 1)
-        except (OSError, EOFError):
-            return None
-        if len(data) > MAX_XML_BYTES:
-            return None
-    if not data.strip():
-        return None
-    try:
-        root = etree.fromstring(data, parser=_parser())
-    except etree.XMLSyntaxError:
-        return None
-    return root
 
 
 def _text(node: etree._Element, name: str) -> str | None:
