@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
@@ -169,8 +169,9 @@ class OriginFollower:
 
     def parse_home(self, response: Response, host: str) -> Iterator[Any]:
         site = self.sites[host]
-        if hasattr(response, "text"):
-            site.candidates += parse_listing_html(response.text, response.url, host)
+        html = response_text(response, self.stats)
+        if html:
+            site.candidates += parse_listing_html(html, response.url, host)
             for link in response.xpath("//link[@rel='alternate'][@href]"):
                 if (link.attrib.get("type") or "").lower() in FEED_TYPES:
                     yield from self._more(site, host, urljoin(response.url, link.attrib["href"]), self.parse_list)
@@ -218,7 +219,10 @@ class OriginFollower:
             yield from self._resolve(item, site, host)
 
     def _resolve(self, item: Article, site: SiteLists, host: str) -> Iterator[Any]:
-        published = parse_datetime(item.published_at_raw or "", reference=datetime.now(UTC), lang=item.lang)
+        # the same reading of the date as NormalizePipeline's: against the page's fetch time
+        fetched = parse_datetime(item.fetched_at or "")
+        reference = fetched if isinstance(fetched, datetime) else None
+        published = parse_datetime(item.published_at_raw or "", reference=reference, lang=item.lang)
         when = published if isinstance(published, datetime) else None
         candidate, score = best_match(item.title or "", when, site.candidates,
                                       threshold=self.match_threshold, window=self.match_window)
