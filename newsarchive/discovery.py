@@ -18,6 +18,7 @@ from parsel import Selector
 from w3lib.url import canonicalize_url
 
 from newsarchive.safexml import parse_xml
+from newsarchive.urls import fixed_scheme, strip_tracking
 
 #: Article pages: ``/news/<slug>-<id>``, ``/story/<slug>-<source>-<id>``, RU under ``/ru``.
 ARTICLE_PATH = re.compile(r"^(?:/ru)?/(?:news|story)/[^/?#]+-\d+/?$")
@@ -36,15 +37,36 @@ STATIC_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".css", ".j
 
 @lru_cache(maxsize=16384)
 def canonical_url(url: str) -> str:
-    """One spelling per page: sorted query, no fragment, lower-case host, no ``www.``.
+    """One spelling per page, the archive's key: sorted query without tracking parameters
+    (``utm_*``, ``fbclid``, ``gclid``, … :data:`newsarchive.urls.TRACKING_PARAMS`), no fragment,
+    lower-case host, no ``www.``, ``https`` for hosts that serve only that
+    (:data:`newsarchive.urls.HTTPS_HOSTS`: ``icma.az``).
 
     Memoised (bounded): the same sidebar and menu links come back on every article page.
     """
-    url = canonicalize_url(url, keep_fragments=False)
+    url = canonicalize_url(strip_tracking(url), keep_fragments=False)
     parts = urlsplit(url)
     host = (parts.hostname or "").removeprefix("www.")
     netloc = host if parts.port is None else f"{host}:{parts.port}"
-    return parts._replace(netloc=netloc).geturl()
+    return fixed_scheme(parts._replace(netloc=netloc).geturl())
+
+
+#: The trailing numeric id of an article path (``/news/<slug>-<id>``, ``/story/<slug>-<source>-<id>``).
+ARTICLE_ID = re.compile(r"^(?P<ru>/ru)?/(?P<kind>news|story)/[^/?#]*-(?P<id>\d+)/?$")
+
+
+def article_identity(url: str) -> tuple[str, str, str, str] | None:
+    """``(host, edition, kind, id)`` of an icma article URL: two URLs with the same identity (another
+    slug, the same id) are one article. ``None`` for anything else."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    match = ARTICLE_ID.match(parts.path)
+    if match is None:
+        return None
+    host = (parts.hostname or "").removeprefix("www.")
+    return host, "ru" if match["ru"] else "az", match["kind"], match["id"]
 
 
 def is_article_url(url: str, hosts: frozenset[str]) -> bool:

@@ -18,6 +18,11 @@ Lang = Literal["az", "ru"]
 OriginStatus = Literal["ok", "not_found", "unreachable", "blocked", "not_attempted"]
 OriginMethod = Literal["link", "matched"]
 
+#: Version of the record's shape (``MAJOR.MINOR``): additive changes (a new optional field) raise
+#: the minor number; anything else a new major number with an upgrade note in the README. Records
+#: of release 8d32d38 and earlier carry no version and are ``1.0``.
+SCHEMA_VERSION = "1.1"
+
 
 @dataclass(kw_only=True)
 class Origin:
@@ -119,3 +124,25 @@ class Article:
     warc_record_id: str | None = None
     """``WARC-Record-ID`` of the response record holding the raw page, or null."""
 
+    schema_version: str = SCHEMA_VERSION
+    """Version of the record shape this record follows (:data:`SCHEMA_VERSION`)."""
+
+
+@dataclass(kw_only=True)
+class ArticleGone:
+    """An archived article's page now answers 404/410: the archive marks it gone, never deletes it.
+
+    Not a record of the feed: the database pipeline consumes (and drops) it.
+    """
+
+    url: str
+    """Canonical aggregator URL of the article."""
+
+    status: int
+    """HTTP status of the answer (404 or 410)."""
+
+    fetched_at: str | None = None
+    """When the answer arrived, ISO 8601 UTC (the capture's ``WARC-Date``)."""
+
+    warc_record_id: str | None = None
+    """``WARC-Record-ID`` of the response record of the answer, or null."""

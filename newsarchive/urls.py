@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 
 def host_of(url: str) -> str:
@@ -15,3 +15,40 @@ def host_of(url: str) -> str:
     except ValueError:
         return ""
     return host.lower().rstrip(".").removeprefix("www.")
+
+
+#: Query parameters that only track a visit (campaigns, click ids, mail and analytics cookies):
+#: they never select another page, so the archive key drops them. ``utm_*`` is matched by prefix.
+TRACKING_PARAMS = frozenset({
+    "fbclid", "gclid", "gclsrc", "dclid", "yclid", "msclkid", "twclid", "igshid", "ttclid", "wbraid", "gbraid",
+    "_ga", "_gl", "_hsenc", "_hsmi", "mc_cid", "mc_eid", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id",
+    "ref_src", "ref_url", "spm", "_openstat", "from_yandex",
+})
+TRACKING_PREFIXES = ("utm_",)
+#: Hosts served only over https: an ``http://`` link to them names the same page.
+HTTPS_HOSTS = frozenset({"icma.az"})
+
+
+def is_tracking_param(name: str) -> bool:
+    low = name.lower()
+    return low in TRACKING_PARAMS or low.startswith(TRACKING_PREFIXES)
+
+
+def strip_tracking(url: str) -> str:
+    """*url* without tracking parameters (:data:`TRACKING_PARAMS`, ``utm_*``) and without a fragment;
+    the remaining query keeps its order and spelling. Never raises (a malformed URL comes back as it is)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if not parts.query and not parts.fragment:
+        return url
+    kept = [pair for pair in parts.query.split("&") if pair and not is_tracking_param(pair.split("=", 1)[0])]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(kept), ""))
+
+
+def fixed_scheme(url: str) -> str:
+    """``http://`` becomes ``https://`` for :data:`HTTPS_HOSTS` (and their ``www.``)."""
+    if url[:7].lower() == "http://" and host_of(url) in HTTPS_HOSTS:
+        return "https://" + url[7:]
+    return url

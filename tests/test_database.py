@@ -100,26 +100,42 @@ def store_of() -> Iterator[Any]:
 # -- upserts, revisions, export ---------------------------------------------------------
 
 
+def wid(n: int) -> str:
+    return f"<urn:uuid:00000000-0000-4000-8000-{n:012d}>"
+
+
 def test_new_unchanged_updated(db_url: str, tmp_path: Path, store_of: Any) -> None:
     assert run(make_pipeline(db_url, tmp_path), [article(1), article(2), article(3)]) == {"new": 3}
-    again = [article(1, views=99, comments=7, fetched_at="2025-03-02T08:00:00Z",
-                     warc_record_id="<urn:uuid:00000000-0000-4000-8000-999999999999>"),
-             article(2, body="Düzəliş edilmiş mətn", content_hash=hash_of(2, 1), fetched_at="2025-03-02T08:00:00Z"),
-             article(3, origin_status="unreachable", origin=None, origin_method=None, origin_similarity=None)]
-    assert run(make_pipeline(db_url, tmp_path), again) == {"unchanged": 1, "updated": 2}
+    later = {"fetched_at": "2025-03-02T08:00:00.250000Z"}
+    again = [article(1, views=99, comments=7, warc_record_id=wid(101), **later),
+             article(2, body="Düzəliş edilmiş mətn", content_hash=hash_of(2, 1), warc_record_id=wid(102), **later),
+             article(3, origin_status="unreachable", origin=None, origin_method=None, origin_similarity=None,
+                     warc_record_id=wid(103), **later)]
+    assert run(make_pipeline(db_url, tmp_path), again) == {"unchanged": 2, "updated": 1}
     store = store_of(db_url)
     one = store.article_row(article(1).url)
-    assert (one["views"], one["comments"], one["last_seen_at"]) == (99, 7, "2025-03-02T08:00:00Z")
-    # unchanged: the record still names the capture where this content was first seen
-    assert (one["fetched_at"], one["warc_record_id"]) == (article(1).fetched_at, article(1).warc_record_id)
+    assert (one["views"], one["comments"], one["last_seen_at"]) == (99, 7, "2025-03-02T08:00:00.250000Z")
+    # every value of the row comes from the latest capture (issue 12: views from the new capture,
+    # fetched_at and warc_record_id from the first was the old, inconsistent row)
+    assert (one["fetched_at"], one["warc_record_id"]) == ("2025-03-02T08:00:00.250000Z", wid(101))
     assert (one["first_seen_at"], one["revision_count"]) == ("2025-03-01T08:00:00Z", 1)
+    assert [(o["views"], o["warc_record_id"]) for o in store.observations(article(1).url)] == [
+        (10, article(1).warc_record_id), (99, wid(101))]
     two = store.article_row(article(2).url)
     assert (two["body"], two["revision_count"], two["content_hash"]) == ("Düzəliş edilmiş mətn", 2, hash_of(2, 1))
-    assert [r["body"] for r in store.revisions(article(2).url)] == [article(2).body, "Düzəliş edilmiş mətn"]
+    revisions = store.revisions(article(2).url)
+    assert [r["body"] for r in revisions] == [article(2).body, "Düzəliş edilmiş mətn"]
+    # each revision keeps its own capture
+    assert [(r["fetched_at"], r["warc_record_id"], r["previous_hash"]) for r in revisions] == [
+        ("2025-03-01T08:00:00Z", article(2).warc_record_id, None),
+        ("2025-03-02T08:00:00.250000Z", wid(102), hash_of(2))]
     assert len(store.revisions(article(3).url)) == 1  # same text: no new revision
     exported = {r["url"]: r for r in store.iter_articles()}
-    assert exported[article(3).url]["origin"] is None
-    assert exported[article(3).url]["origin_status"] == "unreachable"
+    # never downgrade: the site being down later does not take the archived original away
+    assert exported[article(3).url]["origin"] == asdict(article(3).origin)
+    assert exported[article(3).url]["origin_status"] == "ok"
+    origin = store.origin_row(article(3).url)
+    assert (origin["last_status"], origin["last_attempt_at"]) == ("unreachable", "2025-03-02T08:00:00.250000Z")
 
 
 def test_export_round_trip_validates(db_url: str, tmp_path: Path) -> None:
@@ -142,11 +158,18 @@ def test_export_round_trip_validates(db_url: str, tmp_path: Path) -> None:
 
 def test_export_since(db_url: str, tmp_path: Path) -> None:
     run(make_pipeline(db_url, tmp_path), [article(1), article(2, fetched_at="2025-03-05T01:00:00Z")])
-    run(make_pipeline(db_url, tmp_path), [article(1, fetched_at="2025-03-04T23:59:59Z")])  # seen again
+    run(make_pipeline(db_url, tmp_path), [article(1, fetched_at="2025-03-04T23:59:59Z",
+                                                  warc_record_id=wid(201))])  # seen again
     out = tmp_path / "since.jsonl"
     assert export(db_url, str(out), since="2025-03-04") == 2
     assert export(db_url, str(out), since="2025-03-05") == 1
     assert json.loads(out.read_text())["url"] == article(2).url
+    # publication time (Baku): 2025-03-01T10:00:00+04:00 and 2025-03-02T00:30:00+04:00 (2025-03-01 in UTC)
+    run(make_pipeline(db_url, tmp_path), [article(3, published_at="2025-03-02T00:30:00+04:00")])
+    assert export(db_url, str(out), published_since="2025-03-02") == 1
+    assert json.loads(out.read_text())["url"] == article(3).url
+    assert export(db_url, str(out), published_since="2025-03-01") == 3
+    assert export(db_url, str(out), published_since="2025-03-03") == 0
 
 
 def test_batches_commit_every_n_and_a_killed_run_leaves_whole_batches(db_url: str, tmp_path: Path,
@@ -238,7 +261,8 @@ def test_postgres_refusing_connections_spools_then_drains(postgres_url: str, pg_
     assert PASSWORD not in caplog.text and "postgres:***@127.0.0.1" in caplog.text
     caplog.clear()
     with caplog.at_level(logging.INFO):
-        stats = run(make_pipeline(pg_database, tmp_path), [article(1, views=1000), article(8)])
+        stats = run(make_pipeline(pg_database, tmp_path), [
+            article(1, views=1000, fetched_at="2025-03-02T08:00:00Z", warc_record_id=wid(301)), article(8)])
     assert stats == {"drained": 7, "unchanged": 1, "new": 1}
     assert PASSWORD not in caplog.text
     assert not (tmp_path / "spool" / "archive.jsonl").exists()

@@ -23,10 +23,11 @@ BUSY_TIMEOUT = 30.0
 class SqliteBackend:
     error: type[Exception] = sqlite3.Error
     begin = "BEGIN IMMEDIATE"
+    dialect = "sqlite"
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.ddl = {"id": "INTEGER PRIMARY KEY AUTOINCREMENT", "float": "DOUBLE PRECISION"}
+        self.ddl = {"id": "INTEGER PRIMARY KEY AUTOINCREMENT", "float": "DOUBLE PRECISION", "ts": "TEXT"}
         self.name = Path(path).stem if path != ":memory:" else "memory"
         self.display_url = f"sqlite:///{path}"
 

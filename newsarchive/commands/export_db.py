@@ -1,22 +1,32 @@
-"""``scrapy export-db [--since YYYY-MM-DD] -O FILE``: the database as JSON lines.
+"""``scrapy export-db [--since DATE] [--published-since DATE] [--history] -O FILE``: the database as JSON lines.
 
-Writes one record a line, in the shape of the crawl's own feed (``items.Article``
-field order, ``origin`` nested), UTF-8, so the output validates against
-``schema/article.schema.json``. ``--since`` keeps articles last seen on or after
-that date (UTC). Records waiting in the spool are written into the database
-first (``--no-drain`` to skip), so the export is complete. The database is
-``NEWSARCHIVE_DATABASE_URL`` unless ``--database`` names another.
+By default one record a line, the archived (latest) state of every article, in
+the shape of the crawl's own feed (``items.Article`` field order, ``origin``
+nested), UTF-8, so the output validates against ``schema/article.schema.json``.
+With ``--history``, the history instead: one event a line, article by article in
+time order, each with a ``type``: ``observation`` (one capture: counters, hash,
+WARC record), ``revision`` (a new content, with ``previous_hash`` and a unified
+``diff`` of title and body against the previous revision) and ``origin_attempt``.
+
+Filters (dates, ``YYYY-MM-DD``): ``--since`` is **crawl time**: articles captured
+on or after that day (UTC; ``last_seen_at``), or with ``--history`` the events
+captured since then. ``--published-since`` is **publication time**: articles the
+aggregator published on or after that day (Baku time; ``published_at``). Records
+waiting in the spool are written into the database first (``--no-drain`` to
+skip), so the export is complete. The database is ``NEWSARCHIVE_DATABASE_URL``
+unless ``--database`` names another.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
@@ -37,7 +47,7 @@ class Command(ScrapyCommand):
     requires_crawler_process = False
 
     def syntax(self) -> str:
-        return "[--since YYYY-MM-DD] -O FILE"
+        return "[--since YYYY-MM-DD] [--published-since YYYY-MM-DD] [--history] -O FILE"
 
     def short_desc(self) -> str:
         return "Export the article database as JSON lines"
@@ -46,7 +56,13 @@ class Command(ScrapyCommand):
         super().add_options(parser)
         parser.add_argument("-O", "--output", metavar="FILE", required=True,
                             help="write the records to FILE, overwriting it ('-' for stdout)")
-        parser.add_argument("--since", metavar="YYYY-MM-DD", help="only articles last seen on or after this date")
+        parser.add_argument("--since", metavar="YYYY-MM-DD",
+                            help="crawl time: only articles (or history events) captured on or after this day (UTC)")
+        parser.add_argument("--published-since", metavar="YYYY-MM-DD",
+                            help="publication time: only articles published on or after this day (Baku time)")
+        parser.add_argument("--history", action="store_true",
+                            help="write the history (observations, revisions with diffs, origin attempts), "
+                                 "not the latest records")
         parser.add_argument("--database", metavar="URL", help="database URL (default: NEWSARCHIVE_DATABASE_URL)")
         parser.add_argument("--no-drain", action="store_true", help="do not write spooled records first")
 
@@ -54,6 +70,9 @@ class Command(ScrapyCommand):
         if args:
             raise UsageError(f"unexpected arguments: {' '.join(args)}")
         since = parse_since(opts.since)
+        published_since = parse_since(opts.published_since, "--published-since")
+        if opts.history and published_since:
+            raise UsageError("--published-since filters records, not --history")
         assert self.settings is not None
         url = opts.database or self.settings.get("NEWSARCHIVE_DATABASE_URL") or DEFAULT_URL
         spool_setting = self.settings.get("NEWSARCHIVE_DATABASE_SPOOL") or None
@@ -61,7 +80,8 @@ class Command(ScrapyCommand):
             store_name = ArticleStore.from_url(url).backend.name
             spool_setting = default_spool_path(store_name, self.settings.get("NEWSARCHIVE_DATA_DIR") or "data")
         try:
-            count = export(url, opts.output, since=since, drain_spool=not opts.no_drain, spool_path=spool_setting)
+            count = export(url, opts.output, since=since, drain_spool=not opts.no_drain, spool_path=spool_setting,
+                           published_since=published_since, history=opts.history)
         except (StoreError, OSError, ValueError, ImportError) as exc:
             logger.error("export-db failed: %(error)s", {"error": exc})
             print(f"export-db: {exc}", file=sys.stderr)
@@ -70,18 +90,19 @@ class Command(ScrapyCommand):
         logger.info("Exported %(n)d records to %(out)s", {"n": count, "out": opts.output})
 
 
-def parse_since(value: str | None) -> str | None:
+def parse_since(value: str | None, option: str = "--since") -> str | None:
     if value is None:
         return None
     try:
         return date.fromisoformat(value).isoformat()
     except ValueError as exc:
-        raise UsageError(f"--since must be a date YYYY-MM-DD, got {value!r}") from exc
+        raise UsageError(f"{option} must be a date YYYY-MM-DD, got {value!r}") from exc
 
 
 def export(url: str, output: str, *, since: str | None = None, drain_spool: bool = True,
-           spool_path: str | Path | None = None) -> int:
-    """Write the records of the database at *url* to *output*; return how many."""
+           spool_path: str | Path | None = None, published_since: str | None = None, history: bool = False) -> int:
+    """Write the records (or, with *history*, the history events) of the database at *url* to *output*;
+    return how many."""
     store = ArticleStore.from_url(url)
     store.open()
     try:
@@ -89,21 +110,62 @@ def export(url: str, output: str, *, since: str | None = None, drain_spool: bool
             spool = Spool(spool_path or default_spool_path(store.backend.name))
             if spool.path.exists():
                 drain(spool, store)
+        def write(fh: TextIO) -> int:
+            if history:
+                return write_history(store, fh, since)
+            return write_records(store, fh, since, published_since)
+
         if output == "-":
-            return write_records(store, sys.stdout, since)
+            return write(sys.stdout)
         path = Path(output)
         tmp = path.with_name(path.name + ".part")  # a failed export never leaves a truncated file
         with tmp.open("w", encoding="utf-8") as fh:
-            count = write_records(store, fh, since)
+            count = write(fh)
         os.replace(tmp, path)
         return count
     finally:
         store.close()
 
 
-def write_records(store: ArticleStore, fh: TextIO, since: str | None) -> int:
+def write_records(store: ArticleStore, fh: TextIO, since: str | None, published_since: str | None = None) -> int:
     count = 0
-    for record in store.iter_articles(since=since):
+    for record in store.iter_articles(since=since, published_since=published_since):
         fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         count += 1
     return count
+
+
+def write_history(store: ArticleStore, fh: TextIO, since: str | None) -> int:
+    """The history events, revisions with a ``diff`` against the article's previous revision."""
+    count = 0
+    texts: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+    for event in store.iter_history(since=since):
+        if event["type"] == "revision":
+            key = (event["article_url"], event["content_hash"] or "")
+            texts[key] = (event["title"], event["body"])
+            previous = texts.get((event["article_url"], event["previous_hash"] or ""))
+            if previous is None and event["previous_hash"]:
+                previous = revision_text(store, event["article_url"], event["previous_hash"])
+            event["diff"] = text_diff(previous, (event["title"], event["body"])) if event["previous_hash"] else None
+        fh.write(json.dumps(event, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def revision_text(store: ArticleStore, url: str, content_hash: str) -> tuple[str | None, str | None] | None:
+    for revision in store.revisions(url):
+        if revision["content_hash"] == content_hash:
+            return revision["title"], revision["body"]
+    return None
+
+
+def text_diff(before: tuple[str | None, str | None] | None, after: tuple[str | None, str | None]) -> str:
+    """A unified diff of title and body (one paragraph a line)."""
+    def lines(pair: tuple[str | None, str | None] | None) -> list[str]:
+        if pair is None:
+            return []
+        title, body = pair
+        return [title or "", "", *(body or "").split("\n\n")]
+
+    old: list[Any] = lines(before)
+    return "\n".join(difflib.unified_diff(old, lines(after), "previous", "revision", lineterm=""))
