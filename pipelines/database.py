@@ -6,6 +6,9 @@ PostgreSQL for ``postgresql://`` URLs) in batches: one transaction per
 ``NEWSARCHIVE_DATABASE_BATCH_SIZE`` records, committed then and at close, so a
 killed run leaves whole batches or nothing. Records of other shapes (the
 sources spider's ``Origin`` items) pass through untouched.
+:class:`~newsarchive.items.ArticleGone` events (an archived article's page
+answered 404/410) mark the article gone in the database (spooled like records
+when it is down) and are dropped here: they are not records of the feed.
 
 If the database cannot be opened, or a batch fails to write or commit, the
 uncommitted batch and every later record of the run go to the spool
@@ -15,7 +18,7 @@ anything else. A single record the database refuses (bad data) is spooled alone
 and the batch goes on. At close, if anything is left in the spool, an ERROR
 names the file and the stat ``newsarchive/db/failed`` is ``True``.
 
-Stats: ``newsarchive/db/{new,updated,unchanged}`` (counted at commit),
+Stats: ``newsarchive/db/{new,updated,unchanged,gone}`` (counted at commit),
 ``newsarchive/db/spooled``, ``newsarchive/db/errors``, ``newsarchive/db/drained``,
 ``newsarchive/db/failed``. The URL is logged with its password redacted.
 
@@ -30,10 +33,11 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
 
 from newsarchive.archive.db import ArticleStore, RecordError, StoreError
 from newsarchive.archive.spool import Spool, default_spool_path, drain
+from newsarchive.items import ArticleGone
 from newsarchive.signals import records_durable
 
 if TYPE_CHECKING:
@@ -98,10 +102,17 @@ class DatabasePipeline:
             self._inc("errors", result.rejected)
 
     def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArticleGone):
+            self._write({"gone": item.status, "url": item.url, "fetched_at": item.fetched_at,
+                         "warc_record_id": item.warc_record_id})
+            raise DropItem(f"gone ({item.status}), archived as such: {item.url}", log_level="DEBUG")
         adapter = ItemAdapter(item)
         if "origin_status" not in adapter.field_names():
             return item  # not an article record (e.g. a sources-spider Origin)
-        record = adapter.asdict()
+        self._write(adapter.asdict())
+        return item
+
+    def _write(self, record: dict[str, Any]) -> None:
         self.batch.append(record)
         if not self.degraded:
             try:
@@ -116,7 +127,6 @@ class DatabasePipeline:
                 self._degrade(exc, "write failed")
         if len(self.batch) >= self.batch_size:
             self._flush()
-        return item
 
     def close_spider(self) -> None:
         self._flush()
@@ -152,8 +162,9 @@ class DatabasePipeline:
         self.outcomes.clear()
 
     def _durable(self, records: list[dict[str, Any]]) -> None:
-        if self.crawler is not None:
-            self.crawler.signals.send_catch_log(signal=records_durable, urls=[r.get("url") for r in records])
+        urls = [r.get("url") for r in records if "gone" not in r]  # gone events are not records of the state
+        if self.crawler is not None and urls:
+            self.crawler.signals.send_catch_log(signal=records_durable, urls=urls)
 
     def _degrade(self, exc: Exception, what: str) -> None:
         """From now on, spool instead of writing (the uncommitted batch included)."""

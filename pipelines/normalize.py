@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter
 
-from newsarchive.items import Origin
+from newsarchive.items import ArticleGone, Origin
 from newsarchive.normalize.dates import parse_datetime, to_iso
 from newsarchive.normalize.text import content_hash, normalize_text
 
@@ -56,6 +56,8 @@ class NormalizePipeline:
         return cls(crawler.stats)
 
     def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArticleGone):
+            return item  # an event for the database, no text to normalise
         adapter = ItemAdapter(item)
         reference = self._reference(adapter.get("fetched_at"))
         lang = adapter.get("lang")

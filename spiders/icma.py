@@ -38,6 +38,7 @@ from newsarchive.discovery import (
 )
 from newsarchive.hostmap import load_json_setting
 from newsarchive.items import Article as ArticleItem
+from newsarchive.items import ArticleGone
 from newsarchive.netpolicy import BlockedURLError
 from newsarchive.normalize.dates import parse_datetime, utc_now_iso
 from newsarchive.pages.aggregator import AggregatorPage
@@ -103,6 +104,9 @@ class IcmaSpider(scrapy.Spider):
         self.revisit_days = settings.getfloat("NEWSARCHIVE_REVISIT_DAYS", 2.0)
         self.overlap_pages = settings.getint("NEWSARCHIVE_INCREMENTAL_OVERLAP_PAGES", 1)
         self.max_listing_pages = settings.getint("NEWSARCHIVE_MAX_LISTING_PAGES", 10000)
+        # ArticleGone events only where the database pipeline consumes them (never into a feed)
+        self.archive_gone = bool(settings.getdict("ITEM_PIPELINES").get("pipelines.database.DatabasePipeline")) \
+            and settings.getbool("NEWSARCHIVE_DATABASE_ENABLED", True)
         if settings.getbool("NEWSARCHIVE_INCREMENTAL"):
             self.seen_store = open_state_store(settings, self.name)
             self.known_at_start = len(self.seen_store)
@@ -279,14 +283,19 @@ class IcmaSpider(scrapy.Spider):
         else:
             yield item
 
-    def article_failed(self, failure: Any) -> Iterator[ArticleItem]:
+    def article_failed(self, failure: Any) -> Iterator[ArticleGone]:
         request = failure.request
         kind = failure_kind(failure)
         self.crawler.stats.inc_value("newsarchive/extract/failed")
         self.crawler.stats.inc_value(f"newsarchive/extract/failed/{kind}")
         logger.error("Article download failed (%(kind)s): %(url)s (%(error)s)",
                      {"kind": kind, "url": request.url, "error": failure.getErrorMessage()})
-        return iter(())
+        if self.archive_gone and kind in ("http_404", "http_410"):
+            # the database marks an archived article gone (never deletes it)
+            response = failure.value.response
+            yield ArticleGone(url=canonical_url(request.url), status=response.status,
+                              fetched_at=response.meta.get("newsarchive_fetched_at") or utc_now_iso(),
+                              warc_record_id=response.meta.get("warc_record_id"))
 
     # -- incremental state ------------------------------------------------------------------
     def _remember(self, item: Any, response: Response, spider: scrapy.Spider) -> None:

@@ -17,7 +17,8 @@ Tables (a *capture* is one download of an article page, one record of the crawl)
 - ``observations``: one row per capture, ``(article_url, fetched_at, status, views, comments,
   content_hash, warc_record_id)`` plus ``http_status`` and ``recorded_at``: the time series of
   the counters; ``status`` is ``ok`` (a complete capture), ``partial`` (title or body missing,
-  or a body that is a cut-off prefix of the archived one: recorded, not applied) or ``gone``
+  or, under the same title, a body that stops inside the archived one's text: recorded, not
+  applied) or ``gone``
   (404/410);
 - ``revisions``: one row per distinct content (``content_hash``) of an article, with the
   title, body, ``fetched_at`` and ``warc_record_id`` of the capture that first showed it and
@@ -44,14 +45,16 @@ field                          rule
 articles.url                   the newest slug of the article; older ones go to ``aliases``
 title, body, author,           replaced only by a newer *complete* capture; a changed
 content_hash, published_at*,   ``content_hash`` adds a revision. A partial capture (no title,
-source_*, article_id, kind,    no body, or a body that is a prefix of the archived one) or an
-lang, schema_version           older one (a replay of old WARCs) never replaces them
+source_*, article_id, kind,    no body, or the same title with a body cut off inside the
+lang, schema_version           archived text) or an older one (a replay of old WARCs) never
+                               replaces them
 views, comments, fetched_at,   from the latest complete capture, all four together (the row
 warc_record_id                 names the capture its values come from)
 first_seen_at                  the first capture; never changes
 last_seen_at                   the latest capture of any kind (complete, partial, gone)
-gone_at, gone_status           set by the first 404/410 newer than the archived capture;
-                               cleared by a newer complete capture (the page came back)
+gone_at, gone_status           set by the first 404/410 of the article's URL (not an alias)
+                               newer than the archived capture; cleared by a newer complete
+                               capture (the page came back)
 origins (the archived origin)  an ``ok`` origin is replaced only by a newer ``ok`` one with a
                                body (or when it had none); ``not_found``/``unreachable``/
                                ``blocked`` replace each other (newest wins) and
@@ -352,14 +355,15 @@ def text_hash(*parts: str | None) -> str:
     return "sha256:" + hashlib.sha256("\n\n".join(p or "" for p in parts).encode("utf-8")).hexdigest()
 
 
-def is_complete(title: object, body: object, archived_body: object = None) -> bool:
-    """A capture that may replace the archived content: a title and a body, and not a body that is a
-    cut-off beginning of the archived one (a truncated download)."""
+def is_complete(title: object, body: object, archived_title: object = None, archived_body: object = None) -> bool:
+    """A capture that may replace the archived content: a title and a body, and not, under the same
+    title, a body cut off inside the archived one (a truncated download: the archived body goes on
+    after it in the same paragraph; an edit that drops whole paragraphs is complete)."""
     if not (isinstance(title, str) and title.strip() and isinstance(body, str) and body.strip()):
         return False
-    if isinstance(archived_body, str):
+    if isinstance(archived_body, str) and title == archived_title:
         new, old = body.strip(), archived_body.strip()
-        if len(new) < len(old) and old.startswith(new):
+        if len(new) < len(old) and old.startswith(new) and not old[len(new):].startswith("\n\n"):
             return False
     return True
 
@@ -543,7 +547,7 @@ class ArticleStore:
         old = self._select_article(conn, target)
         assert old is not None
         newer = later(seen, old["fetched_at_iso"])
-        complete = is_complete(article.get("title"), article.get("body"), old["body"])
+        complete = is_complete(article.get("title"), article.get("body"), old["title"], old["body"])
         self._observe(conn, target, seen, "ok" if complete else "partial", article)
         if target != url and newer and complete:
             self._rename(conn, target, url, seen)  # the newer slug wins
@@ -681,7 +685,8 @@ class ArticleStore:
         assert old is not None
         if later(seen, old["last_seen_at"]):
             conn.execute(sql("UPDATE articles SET last_seen_at = ? WHERE url = ?"), (self.ts(seen), target))
-        if old["gone_at"] is None and later(seen, old["fetched_at_iso"]):
+        # an old alias answering 404 says nothing of the article under its current URL
+        if target == url and old["gone_at"] is None and later(seen, old["fetched_at_iso"]):
             conn.execute(sql("UPDATE articles SET gone_at = ?, gone_status = ? WHERE url = ?"),
                          (self.ts(seen), http_status, target))
             return "gone"
