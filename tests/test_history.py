@@ -8,6 +8,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from scrapy.exceptions import DropItem
@@ -15,6 +16,8 @@ from scrapy.exceptions import DropItem
 from newsarchive.commands.export_db import export
 from newsarchive.discovery import article_identity, canonical_url
 from newsarchive.items import ArticleGone, Origin
+from newsarchive.mirror import MirrorServer
+from tests.crawl import run_crawl
 from tests import pg
 from tests.test_database import article, db_url, hash_of, make_pipeline, run, store_of, wid
 
@@ -233,3 +236,42 @@ def test_postgres_timestamps_are_timestamptz(pg_database: str, tmp_path: Path, s
     # the export gives back the strings the records had
     assert {r["url"]: r["published_at"] for r in store_of(pg_database).iter_articles()} == {
         article(1).url: "2025-03-01T10:00:00+04:00", recent.url: "2025-03-01T23:30:00+04:00"}
+
+
+# -- the same through real crawls of the mirror --------------------------------------------------
+
+
+def test_crawl_one_record_per_article_and_gone_pages(tmp_path: Path, store_of: Any) -> None:
+    """A second run reaches an archived article as ``?utm_…``, ``http://`` and ``#…``, another under a
+    wrong slug, and finds one deleted (410): still one row per article, the deleted one marked gone."""
+    out = tmp_path / "archive"
+    revisit = {"NEWSARCHIVE_REVISIT_DAYS": 1, "NEWSARCHIVE_MONITOR_MIN_ITEMS": 0}
+    with MirrorServer(articles=12) as mirror:
+        site = mirror.site
+        first = run_crawl(mirror, out, "-a", "follow_origins=0", settings=revisit)
+    assert first.returncode == 0, first.log[-3000:]
+    news = [site.article(k).url for k in range(len(site)) if "/news/" in site.article(k).url
+            and "/ru/" not in site.article(k).url]
+    deleted, tracked, renamed = news[0], news[1], news[2]
+    head, _, article_id = renamed.rpartition("-")
+    other_slug = f"{head.rsplit('/', 1)[0]}/kohne-basliq-{article_id}"
+    variants = [f"{tracked}?utm_source=facebook&utm_medium=social&fbclid=IwAR0", tracked.replace("https:", "http:"),
+                f"{tracked}#comments", other_slug]
+    start = ["https://icma.az/", "https://icma.az/sitemap.xml", *variants]
+    with MirrorServer(articles=12, faults={urlsplit(deleted).path: {"status": 410}}) as mirror:
+        second = run_crawl(mirror, out, "-a", "follow_origins=0",
+                           settings={**revisit, "NEWSARCHIVE_START_URLS": json.dumps(start)})
+    assert second.returncode in (0, 1), second.log[-3000:]  # a 410 counts as a failed download
+    assert not [item for item in second.items if "url" not in item or "gone" in item]  # no event in the feed
+    store = store_of(f"sqlite:///{out / 'archive.sqlite3'}")
+    assert store.count() == len(site) == 12
+    urls = {r["url"] for r in store.iter_articles()}
+    assert not [u for u in urls if "utm_" in u or u.startswith("http:") or "#" in u]
+    assert tracked in urls
+    # another slug of an archived id, which this site answers with 404: the article is not gone
+    # (the mirror serves no other slugs: test_another_slug_with_the_same_id_is_the_same_article has the rest)
+    assert renamed in urls and store.article_row(renamed)["gone_at"] is None
+    assert [o["status"] for o in store.observations(renamed)] == ["ok"]
+    row = store.article_row(deleted)
+    assert row["gone_status"] == 410 and row["gone_at"] is not None and row["body"]
+    assert [o["status"] for o in store.observations(deleted)] == ["ok", "gone"]

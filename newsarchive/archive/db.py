@@ -509,16 +509,16 @@ class ArticleStore:
                            (url,)).fetchone()
         return None if row is None else dict(zip(names, row, strict=True))
 
-    def _resolve(self, conn: Connection, url: str, article: dict[str, Any] | None = None) -> str | None:
-        """The archived row's url for *url*: itself, an alias's article, or the row of another URL
-        of the same icma article (same host, edition, kind and id)."""
+    def _resolve(self, conn: Connection, url: str, *, same_id: bool = True) -> str | None:
+        """The archived row's url for *url*: itself, an alias's article, or (*same_id*) the row of
+        another URL of the same icma article (same host, edition, kind and id)."""
         sql = self.backend.sql
         if conn.execute(sql("SELECT 1 FROM articles WHERE url = ?"), (url,)).fetchone():
             return url
         row = conn.execute(sql("SELECT article_url FROM aliases WHERE alias_url = ?"), (url,)).fetchone()
         if row is not None:
             return str(row[0])
-        identity = article_identity(url)
+        identity = article_identity(url) if same_id else None
         if identity is None:
             return None
         rows = conn.execute(sql("SELECT url FROM articles WHERE article_id = ? AND kind = ?"),
@@ -529,7 +529,7 @@ class ArticleStore:
     def _upsert(self, conn: Connection, url: str, article: dict[str, Any], citation: dict[str, Any]) -> UpsertResult:
         sql = self.backend.sql
         seen = article.get("fetched_at") or now_iso()
-        target = self._resolve(conn, url, article)
+        target = self._resolve(conn, url)
         if target is None:
             names = ("url", *ARTICLE_COLUMNS, *(f"{c}_iso" for c in ISO_COLUMNS),
                      "first_seen_at", "last_seen_at", "revision_count")
@@ -670,9 +670,10 @@ class ArticleStore:
     def _gone(self, conn: Connection, url: str, event: dict[str, Any]) -> UpsertResult:
         """An archived article's page answered 404/410: mark it gone (never delete it)."""
         sql = self.backend.sql
-        target = self._resolve(conn, url)
+        # a URL never archived (another slug of an archived id included) says nothing of an article
+        target = self._resolve(conn, url, same_id=False)
         if target is None:
-            return "unchanged"  # never archived: nothing to mark
+            return "unchanged"
         wid = event.get("warc_record_id")
         if wid and conn.execute(sql("SELECT 1 FROM observations WHERE article_url = ? AND warc_record_id = ?"),
                                 (target, wid)).fetchone():
