@@ -12,17 +12,21 @@ import os
 import sqlite3
 import subprocess
 import sys
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
+from warcio.timeutils import iso_date_to_timestamp
 
-from newsarchive.archive.warc import SERVER_NOT_MODIFIED, iter_records, warc_paths
+from newsarchive.archive.warc import SERVER_NOT_MODIFIED, iter_records, surt, warc_paths
 from newsarchive.mirror import MirrorServer, MirrorSite
 from newsarchive.mirror.content import MirrorConfig
 from tests.crawl import ROOT, CrawlResult, run_crawl
 
+CDXJ_INDEXER = Path(sys.executable).with_name("cdxj-indexer")
 ARTICLES = 40
 REVISIT = {"NEWSARCHIVE_REVISIT_DAYS": 0.3}  # the last ~19 articles are re-visited by each run
 DELETED = 35  # re-visited by the third run, which finds it gone (404)
@@ -125,6 +129,35 @@ def test_304_becomes_a_revisit_of_the_capture_it_confirms(history: tuple[Path, l
         assert headers["WARC-Refers-To"] == original.record_id
         assert headers["WARC-Payload-Digest"] == dict(original.warc_headers)["WARC-Payload-Digest"]
         assert revisit.body == b""  # players replay the original (a 304 block replays as an empty page)
+
+
+def test_the_index_is_what_pywb_needs(history: tuple[Path, list[CrawlResult]]) -> None:
+    """Every .cdxj line equals cdxj-indexer's; every line reads back as its record; revisits resolve."""
+    out, _ = history
+    files = warc_paths(out / "warc")
+    theirs = subprocess.run([str(CDXJ_INDEXER), *map(str, files)], capture_output=True, text=True, check=True)
+    ours = [line for path in files for line in path.with_name(path.name + ".cdxj").read_text().splitlines()]
+    assert sorted(ours) == sorted(theirs.stdout.splitlines())
+    assert any(line.startswith("az,icma)/ ") for line in ours)  # the home page: no urlkey "az,icma)//"
+    entries = [(line.split(" ", 2)[0], line.split(" ", 2)[1], json.loads(line.split(" ", 2)[2])) for line in ours]
+    captures = {(e["url"], stamp, e.get("digest")) for _, stamp, e in entries if e.get("status", "").startswith("2")}
+    data = {path.name: path.read_bytes() for path in files}
+    revisits = 0
+    for key, stamp, entry in entries:
+        start, length = int(entry["offset"]), int(entry["length"])
+        (record,) = list(ArchiveIterator(BytesIO(data[entry["filename"]][start:start + length])))
+        assert record.rec_headers.get_header("WARC-Target-URI") == entry["url"] and key == surt(entry["url"])
+        assert stamp == iso_date_to_timestamp(record.rec_headers.get_header("WARC-Date"))
+        if entry.get("mime") == "warc/revisit":
+            revisits += 1
+            assert record.rec_type == "revisit"
+            target = record.rec_headers.get_header("WARC-Refers-To-Target-URI")
+            when = iso_date_to_timestamp(record.rec_headers.get_header("WARC-Refers-To-Date"))
+            # pywb looks the original up by url, closest date and digest
+            assert (target, when, entry["digest"]) in captures
+        else:
+            assert record.rec_type == "response"
+    assert revisits > 10
 
 
 def test_replay_of_every_warc_rebuilds_what_the_runs_left(history: tuple[Path, list[CrawlResult]],
