@@ -2,18 +2,32 @@
 
 ``scrapy replay data/warc`` (or ``scrapy crawl icma -s NEWSARCHIVE_REPLAY_WARC=data/warc``)
 runs the normal spider and pipelines, but every request is answered from the
-``response`` records of the WARC files: improved extractors can re-process the
-archive without touching the network. A URL that was never archived fails with
-:class:`ReplayMissError` (counted as ``newsarchive/replay/miss``).
+WARC files of any number of runs: improved extractors can re-process the whole
+archive without touching the network.
 
-The handler replaces both HTTP handlers; the index (URL → file, offset) is
-built once when the crawl starts, and each hit reads one record.
+Which record answers a URL (:meth:`ReplayIndex.choose`):
+
+1. its latest usable capture: a 2xx ``response``, or a ``revisit`` resolved to
+   the capture it refers to (``WARC-Refers-To``, else ``-Target-URI`` and
+   ``-Date``, else the latest earlier capture with the same payload digest).
+   The request gets the *original* capture's record id and date, as the
+   database kept them when the server answered ``304``;
+2. else its latest other response (a redirect hop, a 404, a 500 after retries);
+3. else its latest recorded failure (a ``metadata`` record with ``fetch-error``),
+   raised again: :class:`~newsarchive.netpolicy.BlockedURLError` for a blocked
+   address, :class:`ReplayedFailureError` (with the recorded error) otherwise;
+4. else :class:`ReplayMissError` (``newsarchive/replay/miss``): the runs never
+   fetched it. The origin follower leaves such a citation as the runs left it.
+
+The index is built once when the crawl starts, in one pass over the files; that
+pass also rewrites a ``.cdxj`` index that is missing, unsorted or incomplete
+(a killed run), counted in ``newsarchive/replay/indexes_rebuilt``.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +35,8 @@ from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
-from newsarchive.archive.warc import warc_paths
+from newsarchive.archive.warc import INDEXED_TYPES, SERVER_NOT_MODIFIED, cdxj_line_for, ensure_index, warc_paths
+from newsarchive.netpolicy import BlockedURLError
 
 if TYPE_CHECKING:
     from typing import Self
@@ -29,41 +44,156 @@ if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
 
 
 class ReplayMissError(Exception):
-    """The requested URL has no response record in the replayed WARC files."""
+    """The requested URL has no record in the replayed WARC files: the runs never fetched it."""
+
+
+class ReplayedFailureError(Exception):
+    """The runs' request for this URL failed; the message is the recorded ``fetch-error``."""
 
 
 @dataclass(frozen=True)
-class RecordRef:
+class Entry:
+    """One record about a URL: a response, a revisit or a failed request."""
+
+    kind: str  # "response" | "revisit" | "failure"
+    url: str
+    date: str
     path: Path
     offset: int
     record_id: str
-    date: str
+    status: int | None = None
+    digest: str = ""
+    refers_to: str = ""
+    refers_to_uri: str = ""
+    refers_to_date: str = ""
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.kind == "response" and self.status is not None and 200 <= self.status < 300
 
 
-def build_index(paths: list[Path]) -> dict[str, RecordRef]:
-    """URL → its latest response record."""
-    index: dict[str, RecordRef] = {}
-    for path in paths:
+# kept for callers of the old API
+RecordRef = Entry
+
+
+@dataclass
+class ReplayIndex:
+    """Every response, revisit and failure of the replayed files, by URL, in date order."""
+
+    by_url: dict[str, list[Entry]] = field(default_factory=dict)
+    by_id: dict[str, Entry] = field(default_factory=dict)
+    rebuilt: list[Path] = field(default_factory=list)
+    files: int = 0
+
+    @classmethod
+    def build(cls, paths: list[Path], *, repair_indexes: bool = True) -> ReplayIndex:
+        index = cls(files=len(paths))
+        for path in paths:
+            lines = index._read(path)
+            if repair_indexes and path.name.endswith(".warc.gz"):
+                try:
+                    if ensure_index(path, sorted(lines)):
+                        index.rebuilt.append(path)
+                except OSError as exc:  # a read-only archive: replay it all the same
+                    logger.warning("Replay: cannot rewrite the index of %(path)s: %(error)s",
+                                   {"path": path, "error": exc})
+        for entries in index.by_url.values():
+            entries.sort(key=lambda e: e.date)
+        return index
+
+    def _read(self, path: Path) -> list[str]:
+        lines: list[str] = []
         with path.open("rb") as fh:
             records = ArchiveIterator(fh)
             for record in records:
-                if record.rec_type == "response":
-                    url = record.rec_headers.get_header("WARC-Target-URI")
-                    if url:
-                        index[url] = RecordRef(
-                            path, records.get_record_offset(),
-                            record.rec_headers.get_header("WARC-Record-ID") or "",
-                            record.rec_headers.get_header("WARC-Date") or "",
-                        )
-    return index
+                # a metadata record's body first: asking for the offset reads the record to its end
+                body = record.content_stream().read() if record.rec_type == "metadata" else b""
+                offset = records.get_record_offset()
+                headers = record.rec_headers
+                url = headers.get_header("WARC-Target-URI") or ""
+                entry: Entry | None = None
+                date = headers.get_header("WARC-Date") or ""
+                record_id = headers.get_header("WARC-Record-ID") or ""
+                digest = headers.get_header("WARC-Payload-Digest") or ""
+                if record.rec_type == "response" and record.http_headers is not None:
+                    entry = Entry("response", url, date, path, offset, record_id, digest=digest,
+                                  status=int(record.http_headers.get_statuscode() or 0))
+                elif record.rec_type == "revisit":
+                    entry = Entry("revisit", url, date, path, offset, record_id, digest=digest,
+                                  refers_to=headers.get_header("WARC-Refers-To") or "",
+                                  refers_to_uri=headers.get_header("WARC-Refers-To-Target-URI") or "",
+                                  refers_to_date=headers.get_header("WARC-Refers-To-Date") or "")
+                elif record.rec_type == "metadata":
+                    fields = _warc_fields(body)
+                    if "fetch-error" in fields:
+                        entry = Entry("failure", url, date, path, offset, record_id, error=fields["fetch-error"])
+                if record.rec_type in INDEXED_TYPES:
+                    line = cdxj_line_for(record, offset=offset, length=records.get_record_length(),
+                                         filename=path.name)
+                    if line is not None:
+                        lines.append(line)
+                if entry is not None and url:
+                    self.by_url.setdefault(url, []).append(entry)
+                    self.by_id[entry.record_id] = entry
+        return lines
+
+    def __len__(self) -> int:
+        return len(self.by_url)
+
+    def original(self, revisit: Entry) -> Entry | None:
+        """The 2xx capture a revisit refers to, or ``None`` when the replayed files do not hold it."""
+        seen = 0
+        entry: Entry | None = revisit
+        while entry is not None and entry.kind == "revisit" and seen < 10:
+            seen += 1
+            entry = self._referred(entry)
+        return entry if entry is not None and entry.ok else None
+
+    def _referred(self, revisit: Entry) -> Entry | None:
+        if revisit.refers_to and revisit.refers_to in self.by_id:
+            return self.by_id[revisit.refers_to]
+        candidates = self.by_url.get(revisit.refers_to_uri or revisit.url, [])
+        if revisit.refers_to_date:
+            for entry in candidates:
+                if entry.date == revisit.refers_to_date and entry.kind != "failure":
+                    return entry
+        for entry in reversed(candidates):  # identical-payload-digest without a date: latest earlier match
+            if entry.date < revisit.date and entry.ok and revisit.digest and entry.digest == revisit.digest:
+                return entry
+        return None
+
+    def choose(self, url: str) -> Entry | None:
+        """The record that answers *url* (see the module docs); a resolved revisit gives its original."""
+        entries = self.by_url.get(url)
+        if not entries:
+            return None
+        for entry in reversed(entries):
+            if entry.ok:
+                return entry
+            if entry.kind == "revisit":
+                original = self.original(entry)
+                if original is not None:
+                    return original
+        for entry in reversed(entries):
+            if entry.kind == "response":
+                return entry
+        return entries[-1] if entries[-1].kind == "failure" else None
 
 
-def read_response(ref: RecordRef, request: Request) -> Response:
+def build_index(paths: list[Path]) -> dict[str, Entry]:
+    """URL → the record that answers it (see :meth:`ReplayIndex.choose`)."""
+    index = ReplayIndex.build(paths, repair_indexes=False)
+    return {url: chosen for url in index.by_url if (chosen := index.choose(url)) is not None}
+
+
+def read_response(ref: Entry, request: Request) -> Response:
     with ref.path.open("rb") as fh:
         fh.seek(ref.offset)
         record = next(iter(ArchiveIterator(fh)))
@@ -92,25 +222,55 @@ class WarcReplayDownloadHandler:
         files = warc_paths(source)
         if not files:
             raise FileNotFoundError(f"no .warc/.warc.gz files under {source}")
-        self.index = build_index(files)
-        crawler.stats.set_value("newsarchive/replay/files", len(files))
-        crawler.stats.set_value("newsarchive/replay/indexed", len(self.index))
-        logger.info("Replaying %(n)d responses from %(files)d WARC files", {"n": len(self.index), "files": len(files)})
+        self.index = ReplayIndex.build(files)
+        stats = self.stats
+        stats.set_value("newsarchive/replay/files", len(files))
+        stats.set_value("newsarchive/replay/indexed", len(self.index))
+        stats.set_value("newsarchive/replay/indexes_rebuilt", len(self.index.rebuilt))
+        for path in self.index.rebuilt:
+            logger.warning("Replay: rewrote the CDXJ index of %(path)s (missing, unsorted or incomplete)",
+                           {"path": path})
+        logger.info("Replaying %(n)d URLs from %(files)d WARC files", {"n": len(self.index), "files": len(files)})
+
+    @property
+    def stats(self) -> StatsCollector:
+        assert self.crawler.stats is not None
+        return self.crawler.stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
     async def download_request(self, request: Request) -> Response:
-        ref = self.index.get(request.url)
-        if ref is None:
-            self.crawler.stats.inc_value("newsarchive/replay/miss")
+        entry = self.index.choose(request.url)
+        if entry is None:
+            self.stats.inc_value("newsarchive/replay/miss")
             raise ReplayMissError(f"not in the replayed WARC files: {request.url}")
-        self.crawler.stats.inc_value("newsarchive/replay/hit")
+        if entry.kind == "failure":
+            self.stats.inc_value("newsarchive/replay/failure")
+            if entry.error.startswith("BlockedURLError"):
+                raise BlockedURLError(entry.error.partition(": ")[2] or entry.error)
+            raise ReplayedFailureError(entry.error)
+        self.stats.inc_value("newsarchive/replay/hit")
+        if self.index.by_url[request.url][-1].kind == "revisit" and entry.ok:
+            self.stats.inc_value("newsarchive/replay/revisit_resolved")
         # The archived capture's identity and time, so replayed records match the originals.
-        request.meta["warc_record_id"] = ref.record_id
-        request.meta["newsarchive_fetched_at"] = ref.date
-        return read_response(ref, request)
+        request.meta["warc_record_id"] = entry.record_id
+        request.meta["newsarchive_fetched_at"] = entry.date
+        return read_response(entry, request)
 
     async def close(self) -> None:
         pass
+
+
+def _warc_fields(body: bytes) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for line in body.decode("utf-8", "replace").splitlines():
+        name, sep, value = line.partition(":")
+        if sep:
+            fields.setdefault(name.strip(), value.strip())
+    return fields
+
+
+__all__ = ["SERVER_NOT_MODIFIED", "Entry", "ReplayIndex", "ReplayMissError", "ReplayedFailureError",
+           "WarcReplayDownloadHandler", "build_index", "read_response"]

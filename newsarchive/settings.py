@@ -36,6 +36,13 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# Scrapy's default headers, plus only the content encodings warcio and pywb decode from the WARC:
+# Scrapy alone would advertise br and zstd (zstd: neither tool; br: warcio 1.8 only with brotlipy).
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "en",
+    "Accept-Encoding": "gzip, deflate",
+}
 
 # --- Limits -----------------------------------------------------------------
 DOWNLOAD_TIMEOUT = 30

@@ -32,6 +32,7 @@ from newsarchive.origin.listing import Candidate, parse_feed, parse_listing_html
 from newsarchive.origin.match import best_match
 from newsarchive.origin.similarity import origin_similarity
 from newsarchive.pages.registry import page_for
+from newsarchive.replay import ReplayMissError
 from newsarchive.responses import response_text
 from newsarchive.urls import host_of
 
@@ -135,6 +136,8 @@ class OriginFollower:
         item: Article = failure.request.cb_kwargs["item"]
         if failure.check(BlockedURLError):
             status = "blocked"
+        elif failure.check(ReplayMissError):  # a replay: the runs never fetched it (over the cap, ...)
+            status = "not_found" if failure.request.cb_kwargs.get("method") == "matched" else "not_attempted"
         elif failure.check(HttpError) and failure.value.response.status in NOT_FOUND_CODES:
             status = "not_found"
         else:

@@ -1,12 +1,28 @@
 """WARC files (ISO 28500, WARC/1.1) written with warcio: rotation, index, reading back.
 
-:class:`RotatingWarcWriter` appends records to ``<prefix>-<timestamp>-<serial>.warc.gz``
-(one gzip member per record, zlib level :data:`GZIP_LEVEL`), starts every file with a ``warcinfo`` record and
-opens the next file once one has reached ``max_size`` bytes, so a file may
-exceed it by one record. Beside each WARC file it writes a CDXJ index
-(``<file>.cdxj``, one line per ``response`` record, sorted), built from the
-offsets the writer knows, when the file is closed. A run that is killed leaves
-a valid WARC file without its index; ``warcio index`` rebuilds one.
+:class:`RotatingWarcWriter` appends records to
+``<prefix>-<timestamp>-<serial>-<host>-<pid>.warc.gz`` (unique per process: two
+workers started in the same second on one or two machines never share a name;
+one gzip member per record, zlib level :data:`GZIP_LEVEL`), starts every file
+with a ``warcinfo`` record (which names the run: ``newsarchive-run``) and opens
+the next file once one has reached ``max_size`` bytes, so a file may exceed it
+by one record.
+
+A ``304 Not Modified`` is written as a ``revisit`` record (profile
+:data:`SERVER_NOT_MODIFIED`) that names the capture it confirms
+(``WARC-Refers-To``, ``-Target-URI``, ``-Date``) and carries that capture's
+payload digest; its block is empty, so pywb and other players replay the
+confirmed capture's status, headers and body (a 304 in the block would be
+replayed as an empty page). The 304's own status line and headers go into a
+``metadata`` record beside it.
+
+Beside each WARC file a CDXJ index (``<file>.cdxj``) is written as records are
+written (one line per ``response``/``revisit`` record, flushed with it), and
+sorted when the file is closed: a killed run leaves every line of what it
+wrote, unsorted; :func:`ensure_index` (run by ``scrapy replay``) rebuilds an
+index that is missing, unsorted or incomplete. The lines are exactly those of
+pywb's indexer ``cdxj-indexer`` (SURT urlkeys from the ``surt`` package, the
+same fields in the same order).
 
 Writing is plain buffered file I/O: no fsync per record; files are flushed and
 closed by :meth:`RotatingWarcWriter.close`.
@@ -17,17 +33,21 @@ closed by :meth:`RotatingWarcWriter.close`.
 from __future__ import annotations
 
 import json
+import os
+import re
+import socket
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlsplit
 
+import surt as surt_lib
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import iso_date_to_timestamp
 from warcio.warcwriter import WARCWriter
 
 WARC_VERSION = "WARC/1.1"
@@ -35,6 +55,13 @@ WARC_VERSION = "WARC/1.1"
 GZIP_LEVEL = 6
 WARC_SUFFIX = ".warc.gz"
 INDEX_SUFFIX = ".cdxj"
+SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+IDENTICAL_PAYLOAD_DIGEST = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+#: ``warcinfo`` field naming the run (one writer, i.e. one crawl process) a file belongs to.
+RUN_FIELD = "newsarchive-run"
+#: Record types cdxj-indexer indexes by default (metadata/resource only when not application/warc-fields).
+INDEXED_TYPES = ("response", "revisit", "resource", "metadata")
+_MIME_SPLIT = re.compile(r"[;\s]")
 
 Headers = list[tuple[str, str]]
 
@@ -47,6 +74,23 @@ class WrittenRecord:
     filename: str
     offset: int
     length: int
+    digest: str = ""
+    """``WARC-Payload-Digest`` (``sha1:…``), when the record has one."""
+    date: str = ""
+    """``WARC-Date``."""
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A capture an index line points at (what a revisit refers to)."""
+
+    url: str
+    date: str
+    """``WARC-Date`` (ISO 8601); the CDXJ timestamp has only seconds."""
+    digest: str
+    filename: str
+    offset: int
+    record_id: str | None = None
 
 
 @dataclass
@@ -54,7 +98,8 @@ class _OpenFile:
     path: Path
     fh: IO[bytes]
     writer: WARCWriter
-    index: list[str] = field(default_factory=list)
+    index: IO[str]
+    lines: list[str]
 
 
 class RotatingWarcWriter:
@@ -70,7 +115,11 @@ class RotatingWarcWriter:
         self.directory = Path(directory)
         self.prefix = prefix
         self.max_size = max_size
-        self.warcinfo = warcinfo
+        self.host = _safe(socket.gethostname()) or "host"
+        self.pid = os.getpid()
+        started = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        self.run_id = f"{prefix}-{started}-{self.host}-{self.pid}"
+        self.warcinfo = {**warcinfo, RUN_FIELD: self.run_id}
         self.files: list[Path] = []
         self.records = 0
         self.bytes = 0
@@ -103,36 +152,60 @@ class RotatingWarcWriter:
             url, "response", payload=BytesIO(response_body), length=len(response_body), http_headers=http,
             warc_headers_dict={"WARC-Date": warc_date(response_date), **(extra or {})},
         )
-        response_id: str = response.rec_headers.get_header("WARC-Record-ID")
-        split = urlsplit(url)
-        target = (split.path or "/") + (f"?{split.query}" if split.query else "")
-        req_http = StatusAndHeaders(f"{method} {target} {protocol or 'HTTP/1.1'}", request_headers,
-                                    is_http_request=True)
-        request = writer.create_warc_record(
-            url, "request", payload=BytesIO(request_body), length=len(request_body), http_headers=req_http,
-            warc_headers_dict={"WARC-Date": warc_date(request_date), "WARC-Concurrent-To": response_id},
+        return self._write_pair(current, response, url, method, request_headers, request_body, protocol,
+                                request_date, response_date)
+
+    def write_not_modified(
+        self,
+        *,
+        url: str,
+        method: str,
+        request_headers: Headers,
+        request_body: bytes,
+        reason: str,
+        protocol: str,
+        response_headers: Headers,
+        request_date: datetime,
+        response_date: datetime,
+        refers_to: Capture | None,
+    ) -> WrittenRecord:
+        """A ``304``: a ``revisit`` record (server-not-modified) of *refers_to*, its request, and a
+        ``metadata`` record with the 304's own status line and headers; return the revisit's place.
+
+        *refers_to* ``None`` (no earlier capture known) leaves the refers-to fields out and says so
+        in the metadata record.
+        """
+        current = self._file()
+        writer = current.writer
+        headers = {"WARC-Date": warc_date(response_date), "WARC-Profile": SERVER_NOT_MODIFIED}
+        if refers_to is not None:
+            headers["WARC-Refers-To-Target-URI"] = refers_to.url
+            headers["WARC-Refers-To-Date"] = refers_to.date
+            if refers_to.record_id:
+                headers["WARC-Refers-To"] = refers_to.record_id
+            headers["WARC-Payload-Digest"] = refers_to.digest
+        revisit = writer.create_warc_record(url, "revisit", payload=BytesIO(b""), length=0,
+                                            warc_content_type="", warc_headers_dict=headers)
+        placed = self._write_pair(current, revisit, url, method, request_headers, request_body, protocol,
+                                  request_date, response_date)
+        fields = {"http-response": f"{protocol or 'HTTP/1.1'} 304 {reason}".rstrip()}
+        for name, value in response_headers:
+            fields[f"http-header-{name.lower()}"] = value
+        if refers_to is None:
+            fields["refers-to"] = "unknown: no earlier capture of this URL in this run or the indexes beside it"
+        note = writer.create_warc_record(
+            url, "metadata", payload=BytesIO(_fields_body(fields)), length=len(_fields_body(fields)),
+            warc_content_type="application/warc-fields",
+            warc_headers_dict={"WARC-Date": warc_date(response_date), "WARC-Concurrent-To": placed.record_id},
         )
-        response.rec_headers.add_header("WARC-Concurrent-To", request.rec_headers.get_header("WARC-Record-ID"))
-        placed = self._write(current, response)
-        self._write(current, request)
-        current.index.append(cdxj_line(
-            url, response_date, {
-                "url": url,
-                "mime": _mime(response_headers),
-                "status": str(status),
-                "digest": str(response.rec_headers.get_header("WARC-Payload-Digest") or "").removeprefix("sha1:"),
-                "length": str(placed.length),
-                "offset": str(placed.offset),
-                "filename": placed.filename,
-                "record_id": response_id,
-            }))
+        self._write(current, note)
         self._maybe_rotate()
         return placed
 
     def write_metadata(self, url: str, fields: dict[str, str], date: datetime) -> WrittenRecord:
         """Write a ``metadata`` record (``application/warc-fields``) about *url*."""
         current = self._file()
-        body = "".join(f"{name}: {value}\r\n" for name, value in fields.items()).encode("utf-8")
+        body = _fields_body(fields)
         record = current.writer.create_warc_record(
             url, "metadata", payload=BytesIO(body), length=len(body), warc_content_type="application/warc-fields",
             warc_headers_dict={"WARC-Date": warc_date(date)},
@@ -142,15 +215,38 @@ class RotatingWarcWriter:
         return placed
 
     def close(self) -> None:
-        """Flush and close the current file and write its index."""
+        """Flush and close the current file; its index is rewritten sorted."""
         current, self._current = self._current, None
         if current is None:
             return
         current.fh.close()
-        index_path = current.path.with_name(current.path.name + INDEX_SUFFIX)
-        index_path.write_text("".join(sorted(current.index)), encoding="utf-8")
+        current.index.close()
+        _write_sorted(index_path(current.path), current.lines)
 
     # -- files -----------------------------------------------------------------
+
+    def _write_pair(self, current: _OpenFile, response: Any, url: str, method: str, request_headers: Headers,
+                    request_body: bytes, protocol: str, request_date: datetime,
+                    response_date: datetime) -> WrittenRecord:
+        writer = current.writer
+        response_id: str = response.rec_headers.get_header("WARC-Record-ID")
+        target = _request_target(url)
+        req_http = StatusAndHeaders(f"{method} {target} {protocol or 'HTTP/1.1'}", request_headers,
+                                    is_http_request=True)
+        request = writer.create_warc_record(
+            url, "request", payload=BytesIO(request_body), length=len(request_body), http_headers=req_http,
+            warc_headers_dict={"WARC-Date": warc_date(request_date), "WARC-Concurrent-To": response_id},
+        )
+        response.rec_headers.add_header("WARC-Concurrent-To", request.rec_headers.get_header("WARC-Record-ID"))
+        placed = self._write(current, response)
+        self._write(current, request)
+        line = cdxj_line_for(response, placed)
+        if line is not None:
+            current.lines.append(line)
+            current.index.write(line)
+            current.index.flush()
+        self._maybe_rotate()
+        return placed
 
     def _file(self) -> _OpenFile:
         if self._current is not None:
@@ -158,7 +254,8 @@ class RotatingWarcWriter:
         self.directory.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
         while True:
-            path = self.directory / f"{self.prefix}-{stamp}-{self._serial:05d}{WARC_SUFFIX}"
+            name = f"{self.prefix}-{stamp}-{self._serial:05d}-{self.host}-{self.pid}{WARC_SUFFIX}"
+            path = self.directory / name
             self._serial += 1
             try:
                 fh = path.open("xb")  # never append to another run's file
@@ -166,7 +263,8 @@ class RotatingWarcWriter:
                 continue
             break
         writer = WARCWriter(BytesIO(), gzip=False, warc_version=WARC_VERSION)  # compressed by _write
-        self._current = _OpenFile(path, fh, writer)
+        index = index_path(path).open("w", encoding="utf-8")
+        self._current = _OpenFile(path, fh, writer, index, [])
         self.files.append(path)
         info = writer.create_warcinfo_record(path.name, self.warcinfo)
         self._write(self._current, info)
@@ -186,7 +284,9 @@ class RotatingWarcWriter:
         length = current.fh.tell() - offset
         self.records += 1
         self.bytes += length
-        return WrittenRecord(record.rec_headers.get_header("WARC-Record-ID"), current.path.name, offset, length)
+        headers = record.rec_headers
+        return WrittenRecord(headers.get_header("WARC-Record-ID"), current.path.name, offset, length,
+                             headers.get_header("WARC-Payload-Digest") or "", headers.get_header("WARC-Date") or "")
 
     def _maybe_rotate(self) -> None:
         if self._current is not None and self._current.fh.tell() >= self.max_size:
@@ -202,28 +302,139 @@ def warc_date(when: datetime) -> str:
 
 
 def surt(url: str) -> str:
-    """Sort-friendly URI Reordering Transform, as in CDXJ indexes (``az,icma)/news/x-1``)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    key = ",".join(reversed(host.split("."))) if host else ""
-    port = parts.port
-    if port and port not in (80, 443):
-        key += f":{port}"
-    path = (parts.path or "/").lower()
-    query = "&".join(sorted(parts.query.lower().split("&"))) if parts.query else ""
-    return f"{key}){path}" + (f"?{query}" if query else "")
+    """The CDXJ urlkey of *url*: SURT as pywb and cdxj-indexer write it (the ``surt`` package)."""
+    try:
+        return str(surt_lib.surt(url))
+    except Exception:  # cdxj-indexer falls back to the URL itself
+        return url
 
 
-def cdxj_line(url: str, when: datetime, fields: dict[str, str]) -> str:
-    stamp = when.astimezone(UTC).strftime("%Y%m%d%H%M%S")
-    return f"{surt(url)} {stamp} {json.dumps(fields, ensure_ascii=False)}\n"
+def index_path(warc: Path) -> Path:
+    return warc.with_name(warc.name + INDEX_SUFFIX)
 
 
-def _mime(headers: Headers) -> str:
-    for name, value in headers:
-        if name.lower() == "content-type":
-            return value.split(";", 1)[0].strip().lower() or "unk"
-    return "unk"
+def cdxj_line_for(record: Any, placed: WrittenRecord | None = None, *, offset: int | None = None,
+                  length: int | None = None, filename: str | None = None) -> str | None:
+    """The CDXJ line cdxj-indexer writes for a warcio *record* at this place, or ``None`` if it skips it."""
+    if record.rec_type not in INDEXED_TYPES:
+        return None
+    content_type = record.rec_headers.get_header("Content-Type")
+    if record.rec_type in ("resource", "metadata") and content_type == "application/warc-fields":
+        return None
+    fields: dict[str, str] = {}
+    url = record.rec_headers.get_header("WARC-Target-URI")
+    if url is not None:
+        fields["url"] = url
+    if record.rec_type == "revisit":
+        mime: str | None = "warc/revisit"
+    else:
+        raw = (record.http_headers.get_header("Content-Type") if record.http_headers else None) \
+            if record.rec_type == "response" else content_type
+        mime = _MIME_SPLIT.split(raw, 1)[0].strip() if raw else raw
+    if mime is not None:
+        fields["mime"] = mime
+    if record.rec_type in ("response", "revisit") and record.http_headers and record.http_headers.statusline:
+        fields["status"] = record.http_headers.get_statuscode()
+    digest = record.rec_headers.get_header("WARC-Payload-Digest")
+    if digest is not None:
+        fields["digest"] = digest
+    fields["length"] = str(placed.length if placed else length)
+    fields["offset"] = str(placed.offset if placed else offset)
+    fields["filename"] = placed.filename if placed else str(filename)
+    stamp = iso_date_to_timestamp(record.rec_headers.get_header("WARC-Date"))
+    return f"{surt(url or '')} {stamp} {json.dumps(fields)}\n"
+
+
+def index_lines(path: Path) -> list[str]:
+    """The sorted CDXJ lines of the WARC file *path*, read from the file."""
+    lines: list[str] = []
+    with path.open("rb") as fh:
+        records = ArchiveIterator(fh)
+        for record in records:
+            if record.rec_type not in INDEXED_TYPES:
+                continue
+            if record.rec_type == "response" and record.http_headers is None:
+                continue
+            offset = records.get_record_offset()
+            records.read_to_end(record)
+            line = cdxj_line_for(record, offset=offset, length=records.get_record_length(), filename=path.name)
+            if line is not None:
+                lines.append(line)
+    return sorted(lines)
+
+
+def ensure_index(path: Path, lines: list[str] | None = None) -> bool:
+    """Rewrite ``<path>.cdxj`` when it is missing or differs from the file's records; ``True`` if rewritten.
+
+    *lines* (sorted) saves reading the WARC file again when the caller has them.
+    """
+    wanted = lines if lines is not None else index_lines(path)
+    target = index_path(path)
+    try:
+        if target.read_text(encoding="utf-8").splitlines(keepends=True) == wanted:
+            return False
+    except FileNotFoundError:
+        pass
+    _write_sorted(target, wanted)
+    return True
+
+
+def _write_sorted(target: Path, lines: list[str]) -> None:
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text("".join(sorted(lines)), encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def latest_captures(directory: str | Path) -> dict[str, Capture]:
+    """URL → its latest 2xx ``response`` capture, from the CDXJ indexes under *directory*."""
+    found: dict[str, Capture] = {}
+    root = Path(directory)
+    if not root.is_dir():
+        return found
+    for index in sorted(root.rglob(f"*{INDEX_SUFFIX}")):
+        for line in index.read_text(encoding="utf-8").splitlines():
+            try:
+                _key, stamp, blob = line.split(" ", 2)
+                entry = json.loads(blob)
+            except ValueError:
+                continue
+            if entry.get("mime") == "warc/revisit" or not str(entry.get("status", "")).startswith("2"):
+                continue
+            url = entry.get("url")
+            old = found.get(url)
+            if url and (old is None or stamp >= _stamp_of(old.date)):
+                found[url] = Capture(url=url, date=stamp, digest=entry.get("digest", ""),
+                                     filename=str(index.parent / entry["filename"]), offset=int(entry["offset"]))
+    return found
+
+
+def complete_capture(capture: Capture) -> Capture:
+    """*capture* (from an index line) with its exact ``WARC-Date`` and record id, read from its record."""
+    with Path(capture.filename).open("rb") as fh:
+        fh.seek(capture.offset)
+        record = next(iter(ArchiveIterator(fh)))
+        return Capture(url=capture.url, date=record.rec_headers.get_header("WARC-Date") or capture.date,
+                       digest=capture.digest, filename=Path(capture.filename).name, offset=capture.offset,
+                       record_id=record.rec_headers.get_header("WARC-Record-ID"))
+
+
+def _stamp_of(date: str) -> str:
+    return date if date.isdigit() else iso_date_to_timestamp(date)
+
+
+def _request_target(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    split = urlsplit(url)
+    return (split.path or "/") + (f"?{split.query}" if split.query else "")
+
+
+def _fields_body(fields: dict[str, str]) -> bytes:
+    return "".join(f"{name}: {value}\r\n" for name, value in fields.items()).encode("utf-8")
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-." else "_" for c in name)
 
 
 # -- reading -----------------------------------------------------------------------
@@ -304,13 +515,19 @@ def default_prefix(spider_name: str | None) -> str:
 
 
 __all__ = [
+    "SERVER_NOT_MODIFIED",
+    "Capture",
     "RotatingWarcWriter",
     "StoredRecord",
     "WrittenRecord",
+    "complete_capture",
     "default_prefix",
+    "ensure_index",
     "find_record",
+    "index_lines",
     "iter_records",
     "iter_responses",
+    "latest_captures",
     "surt",
     "warc_paths",
 ]

@@ -10,6 +10,12 @@ body as received (still ``Content-Encoding``-ed). For each exchange it writes a
 server. The response record's id is put in ``request.meta["warc_record_id"]``
 (``response.meta`` is the same dict), so a spider can copy it into the item.
 
+A ``304 Not Modified`` becomes a ``revisit`` record (profile server-not-modified)
+naming the capture it confirms: the latest 2xx capture of the URL written by
+this run, or else the latest one in the CDXJ indexes of earlier runs under
+``NEWSARCHIVE_WARC_DIR`` (read once, at the first 304). A 200 whose payload
+equals an earlier capture's stays a full ``response`` record (see the README).
+
 What is recorded is Scrapy's *parsed* response rebuilt as HTTP (protocol,
 status, reason phrase, headers, body), not the bytes on the wire: the body is
 de-chunked, so ``Transfer-Encoding`` is renamed
@@ -40,7 +46,15 @@ from weakref import WeakKeyDictionary
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from newsarchive.archive.warc import RotatingWarcWriter, default_prefix, warc_date
+from newsarchive.archive.warc import (
+    Capture,
+    RotatingWarcWriter,
+    WrittenRecord,
+    complete_capture,
+    default_prefix,
+    latest_captures,
+    warc_date,
+)
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -66,6 +80,8 @@ STAT_FILES = "newsarchive/warc/files"
 STAT_FAILED = "newsarchive/warc/failed_requests"
 STAT_SKIPPED = "newsarchive/warc/skipped"
 STAT_ERRORS = "newsarchive/warc/errors"
+STAT_REVISITS = "newsarchive/warc/revisits"
+STAT_REVISITS_UNKNOWN = "newsarchive/warc/revisits_unknown_original"
 
 
 class WarcCaptureMiddleware:
@@ -80,6 +96,8 @@ class WarcCaptureMiddleware:
         self.stats = stats
         self.writer: RotatingWarcWriter | None = None
         self._started: WeakKeyDictionary[Request, datetime] = WeakKeyDictionary()
+        self._captured: dict[str, Capture] = {}  # URL -> latest 2xx capture written by this run
+        self._earlier: dict[str, Capture] | None = None  # from the indexes of earlier runs, read lazily
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -110,19 +128,26 @@ class WarcCaptureMiddleware:
             return response
         received = datetime.now(UTC)
         try:
-            placed = self._writer().write_exchange(
-                url=request.url,
-                method=request.method,
-                request_headers=request_headers(request),
-                request_body=request.body,
-                status=response.status,
-                reason=_reason(response.status),
-                protocol=response.protocol or "HTTP/1.1",
-                response_headers=response_headers(response.headers),
-                response_body=response.body,
-                request_date=started,
-                response_date=received,
-            )
+            if response.status == 304:
+                placed = self._write_not_modified(request, response, started, received)
+            else:
+                placed = self._writer().write_exchange(
+                    url=request.url,
+                    method=request.method,
+                    request_headers=request_headers(request),
+                    request_body=request.body,
+                    status=response.status,
+                    reason=_reason(response.status),
+                    protocol=response.protocol or "HTTP/1.1",
+                    response_headers=response_headers(response.headers),
+                    response_body=response.body,
+                    request_date=started,
+                    response_date=received,
+                )
+                if 200 <= response.status < 300:
+                    self._captured[request.url] = Capture(
+                        url=request.url, date=placed.date, digest=placed.digest, filename=placed.filename,
+                        offset=placed.offset, record_id=placed.record_id)
         except OSError as exc:
             self._write_failed(request.url, exc)
             return response
@@ -160,6 +185,45 @@ class WarcCaptureMiddleware:
                      "files": len(self.writer.files), "dir": self.directory})
 
     # -- helpers ---------------------------------------------------------------
+
+    def _write_not_modified(self, request: Request, response: Response, started: datetime,
+                            received: datetime) -> WrittenRecord:
+        original = self._original_of(request.url)
+        self._inc(STAT_REVISITS)
+        if original is None:
+            self._inc(STAT_REVISITS_UNKNOWN)
+            logger.warning("WARC: 304 for %(url)s, but no earlier capture of it is indexed under %(dir)s",
+                           {"url": request.url, "dir": self.directory})
+        return self._writer().write_not_modified(
+            url=request.url,
+            method=request.method,
+            request_headers=request_headers(request),
+            request_body=request.body,
+            reason=_reason(304),
+            protocol=response.protocol or "HTTP/1.1",
+            response_headers=response_headers(response.headers),
+            request_date=started,
+            response_date=received,
+            refers_to=original,
+        )
+
+    def _original_of(self, url: str) -> Capture | None:
+        """The capture a 304 for *url* confirms: this run's latest 2xx, else the indexes' latest."""
+        capture = self._captured.get(url)
+        if capture is None:
+            if self._earlier is None:
+                self._earlier = latest_captures(self.directory)
+            capture = self._earlier.get(url)
+            if capture is None:
+                return None
+        if capture.record_id:
+            return capture
+        try:
+            return complete_capture(capture)
+        except (OSError, StopIteration, ValueError) as exc:
+            logger.warning("WARC: cannot read the earlier capture of %(url)s: %(error)s",
+                           {"url": url, "error": exc})
+            return None
 
     def _writer(self) -> RotatingWarcWriter:
         if self.writer is None:
