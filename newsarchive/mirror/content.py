@@ -212,6 +212,10 @@ class MirrorConfig:
     new_per_epoch: int = 5
     base_time: datetime = datetime(2025, 10, 1, 8, 0, tzinfo=BAKU)
     step: timedelta = timedelta(minutes=23)
+    life: bool = False
+    """"Life" mode for soak tests (each epoch a scheduled run later): edits accumulate over epochs,
+    articles get deleted (410/404), cited sites go down for an epoch and come back, and some source
+    pages carry characters no database stores (lone surrogates, NUL) in their JSON-LD."""
 
 
 class MirrorSite:
@@ -247,8 +251,10 @@ class MirrorSite:
         return [self.article(k) for k in range(len(self))]
 
     def newest_first(self, *, lang: str | None = None, kind: str | None = None) -> list[int]:
+        """Articles still on the site, newest first."""
         return [k for k in range(len(self) - 1, -1, -1)
-                if (lang is None or lang_of(k) == lang) and (kind is None or kind_of(k) == kind)]
+                if (lang is None or lang_of(k) == lang) and (kind is None or kind_of(k) == kind)
+                and not self.deleted(k)]
 
     def find(self, path: str) -> MirrorArticle | None:
         """The article served at *path* (``/news/<slug>-<id>``), or ``None``."""
@@ -272,12 +278,50 @@ class MirrorSite:
         found = index.get(path)
         return None if found is None else self.article(found)
 
-    def edited(self, k: int) -> bool:
-        """Whether article *k* was edited in the current epoch (its title/body changed)."""
-        if self.config.epoch == 0:
+    def edited(self, k: int, epoch: int | None = None) -> bool:
+        """Whether article *k* was edited in *epoch* (default: the current one; its title/body changed)."""
+        epoch = self.config.epoch if epoch is None else epoch
+        if epoch == 0:
             return False
-        recent = len(self) - self.config.new_per_epoch * 3
-        return k >= recent and random.Random(f"{self.config.seed}:{k}:edit:{self.config.epoch}").random() < 0.3
+        recent = self.config.articles + (epoch - 3) * self.config.new_per_epoch
+        if self.config.life and k >= self.config.articles + (epoch - 1) * self.config.new_per_epoch:
+            return False  # life mode: only articles a run before this one could have seen are edited
+        return k >= recent and random.Random(f"{self.config.seed}:{k}:edit:{epoch}").random() < 0.3
+
+    def edits(self, k: int) -> int:
+        """How many times article *k* has been edited up to the current epoch (life mode: edits stay)."""
+        if not self.config.life:
+            return int(self.edited(k))
+        return sum(self.edited(k, e) for e in range(1, self.config.epoch + 1))
+
+    # -- life mode ----------------------------------------------------------------------
+    def first_epoch(self, k: int) -> int:
+        """The epoch in which article *k* was first published."""
+        extra = k - self.config.articles
+        return 0 if extra < 0 else extra // self.config.new_per_epoch + 1
+
+    def deleted_since(self, k: int) -> int | None:
+        """Life mode: the epoch from which article *k*'s page is gone (410 or 404), or ``None``."""
+        if not self.config.life:
+            return None
+        rng = random.Random(f"{self.config.seed}:{k}:delete")
+        if rng.random() >= 0.06:
+            return None
+        return self.first_epoch(k) + 1 + rng.randrange(5)
+
+    def deleted(self, k: int) -> bool:
+        since = self.deleted_since(k)
+        return since is not None and self.config.epoch >= since
+
+    def site_down(self, host: str) -> bool:
+        """Life mode: whether a cited site answers nothing but 503 in the current epoch."""
+        if not self.config.life or host == ICMA_HOST or self.config.epoch == 0:
+            return False
+        return random.Random(f"{self.config.seed}:{host}:down:{self.config.epoch}").random() < 0.15
+
+    def odd_characters(self, k: int) -> bool:
+        """Life mode: whether the source page of article *k* carries lone surrogates and NULs in its JSON-LD."""
+        return self.config.life and k % 6 == 1
 
     # -- building -----------------------------------------------------------------
     def _build(self, k: int) -> MirrorArticle:
@@ -288,9 +332,13 @@ class MirrorSite:
         origin_paragraphs = words.make_paragraphs(rng, lang)
         author = words.make_author(rng, lang) if rng.random() < 0.6 else None
         slug = slugify(title)  # an edit changes the title, never the URL
-        if self.edited(k):
-            title = f"{title} (yenilənib)" if lang == "az" else f"{title} (обновлено)"
-            origin_paragraphs.append(words.make_sentence(rng, lang))
+        edits = self.edits(k)
+        if edits:
+            mark = "yenilənib" if lang == "az" else "обновлено"
+            title = f"{title} ({mark})" if edits == 1 else f"{title} ({mark} {edits})"
+            # life mode: edit text from its own generator, so an edit changes nothing else (category, source)
+            erng = self.rng(k, "edits") if self.config.life else rng
+            origin_paragraphs += [words.make_sentence(erng, lang) for _ in range(edits)]
         published = self.published(k)
         host = CASE_HOST.get(case)
         site = SOURCES.get(host or "")
@@ -332,7 +380,7 @@ class MirrorSite:
     def _related(self, k: int) -> list[int]:
         rng = self.rng(k, "related")
         n = len(self)
-        return sorted({rng.randrange(n) for _ in range(min(8, n))} - {k})
+        return sorted(r for r in {rng.randrange(n) for _ in range(min(8, n))} - {k} if not self.deleted(r))
 
 
 ATTRIBUTIONS = {"az": AZ_ATTRIBUTIONS, "ru": RU_ATTRIBUTIONS}

@@ -18,7 +18,7 @@ from html import escape
 
 from newsarchive.mirror.content import CATEGORIES, MirrorArticle, MirrorSite, format_az, format_ru
 from newsarchive.mirror.icma_pages import render_article, sidebar_title
-from newsarchive.mirror.server import MirrorRequest, Reply
+from newsarchive.mirror.server import NOT_FOUND_PAGE, MirrorRequest, Reply
 
 PAGE_SIZE = 20
 SITEMAP_SIZE = 1000
@@ -65,6 +65,8 @@ class IcmaApp:
         article = self.site.find(path)
         if article is None:
             return None
+        if self.site.deleted(article.k):  # life mode: taken down, "gone" (410) or plain 404
+            return Reply(410 if article.k % 2 == 0 else 404, NOT_FOUND_PAGE)
         body = render_article(article, self.site).encode("utf-8")
         etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
         if request.headers.get("if-none-match") == etag:
@@ -106,7 +108,7 @@ class IcmaApp:
         urls = "".join(
             f"<url><loc>{self.site.article(k).url}</loc>"
             f"<lastmod>{self.site.published(k).isoformat()}</lastmod></url>"
-            for k in ks
+            for k in ks if not self.site.deleted(k)
         )
         return ('<?xml version="1.0" encoding="UTF-8"?>\n'
                 f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>')

@@ -81,7 +81,7 @@ def _sidebar(art: MirrorArticle, site: MirrorSite) -> list[tuple[str, str, str, 
 
 
 def _latest(art: MirrorArticle, site: MirrorSite) -> list[tuple[str, str]]:
-    ks = [k for k in range(len(site) - 1, max(-1, len(site) - 12), -1) if k != art.k]
+    ks = [k for k in range(len(site) - 1, max(-1, len(site) - 12), -1) if k != art.k and not site.deleted(k)]
     return [(site.article(k).url, sidebar_title(site.article(k).title)) for k in ks[:10]]
 
 

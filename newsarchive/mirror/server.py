@@ -219,6 +219,9 @@ class Handler(BaseHTTPRequestHandler):
         if request.path.startswith("/_fault/"):
             self._fault(request, head)
             return
+        if self.server.site.site_down(host):  # life mode: a cited site down for this epoch
+            self._send(Reply(503, "<html><body><h1>503 Service Unavailable</h1></body></html>"), head)
+            return
         rule = self._rule_for(request.path)
         active = rule is not None and self._rule_active(rule)
         if rule is not None and active and self._apply_rule(rule, request, head):
@@ -371,8 +374,8 @@ class MirrorServer:
     """
 
     def __init__(self, articles: int = 60, *, seed: int = 2025, epoch: int = 0,
-                 faults: dict[str, dict[str, Any]] | None = None, port: int = 0) -> None:
-        self.config = MirrorConfig(seed=seed, articles=articles, epoch=epoch)
+                 faults: dict[str, dict[str, Any]] | None = None, port: int = 0, life: bool = False) -> None:
+        self.config = MirrorConfig(seed=seed, articles=articles, epoch=epoch, life=life)
         self.faults = faults or {}
         self.port = port
         """0: a free port; fixed when fault rules must name the mirror's own address."""
@@ -392,6 +395,8 @@ class MirrorServer:
                "--seed", str(self.config.seed), "--epoch", str(self.config.epoch), "--port", str(self.port)]
         if self.faults:
             cmd += ["--faults", json.dumps(self.faults)]
+        if self.config.life:
+            cmd.append("--life")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().strip()

@@ -322,8 +322,13 @@ def render_report(app: SourceApp, post: Post) -> str:
     title = escape(post.title)
     byline = (f'<div class="author">{LABELS[post.lang]["author"]}: {escape(post.author)}</div>'
               if post.author else "")
+    jsonld = json.dumps(data, ensure_ascii=False)
+    if post.key.isdigit() and app.site.odd_characters(int(post.key)):
+        # life mode: what some real CMSs emit, a lone surrogate and a NUL escaped in the JSON text
+        jsonld = jsonld.replace('"headline": "', '"headline": "\\ud800', 1).replace(
+            '"inLanguage": "', '"description": "\\u0000\\udfff", "inLanguage": "', 1)
     head = (f"<title>{title} | Report.az</title><link rel=\"canonical\" href=\"{post.url}\">"
-            f'<script type="application/ld+json">{json.dumps(data, ensure_ascii=False)}</script>')
+            f'<script type="application/ld+json">{jsonld}</script>')
     body = (f"{_header('Report.az', post.lang, clock)}<main><article class=\"news\">"
             f'<h1 class="news-title">{title}</h1>'
             f'<div class="news-date">{month_date(post.published_at, post.lang)} {post.published_at:%H:%M}</div>'
