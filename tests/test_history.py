@@ -197,7 +197,7 @@ def test_gone_articles_are_marked_never_deleted(db_url: str, tmp_path: Path, sto
     pipeline.close_spider()
     assert pipeline.stats is not None
     assert {k: v for k, v in pipeline.stats.get_stats().items() if k.startswith("newsarchive/db/")} == {
-        "newsarchive/db/new": 2, "newsarchive/db/gone": 1, "newsarchive/db/unchanged": 1}
+        "newsarchive/db/new": 2, "newsarchive/db/gone": 1, "newsarchive/db/ignored": 1}
     store = store_of(db_url)
     row = store.article_row(article(1).url)
     assert (row["gone_at"], row["gone_status"], row["body"]) == (DAY2, 410, article(1).body)

@@ -71,8 +71,9 @@ aliases                        append-only
 
 :meth:`ArticleStore.upsert` returns ``"new"``, ``"updated"`` (the archived content, an
 archived field or the archived origin changed), ``"unchanged"`` (only the capture's counters
-and pointers moved, or nothing did) or ``"gone"`` (an :class:`~newsarchive.items.ArticleGone`
-event, written as ``{"gone": status, "url": …, "fetched_at": …, "warc_record_id": …}``).
+and pointers moved, or nothing did), or for an :class:`~newsarchive.items.ArticleGone` event
+(written as ``{"gone": status, "url": …, "fetched_at": …, "warc_record_id": …}``) ``"gone"``
+(the article is now marked gone), ``"unchanged"`` or ``"ignored"`` (a URL never archived).
 Each record runs in a savepoint of the caller's transaction: a record the database refuses
 raises :class:`RecordError` and leaves the transaction usable; a lost connection raises
 :class:`StoreError`. Nothing is written until :meth:`ArticleStore.commit`.
@@ -101,7 +102,7 @@ from newsarchive.items import Article, Origin
 
 logger = logging.getLogger(__name__)
 
-UpsertResult = Literal["new", "updated", "unchanged", "gone"]
+UpsertResult = Literal["new", "updated", "unchanged", "gone", "ignored"]
 
 ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
 ORIGIN_FIELDS = tuple(f.name for f in fields(Origin))
@@ -684,7 +685,7 @@ class ArticleStore:
         # a URL never archived (another slug of an archived id included) says nothing of an article
         target = self._resolve(conn, url, same_id=False)
         if target is None:
-            return "unchanged"
+            return "ignored"
         wid = event.get("warc_record_id")
         if wid and conn.execute(sql("SELECT 1 FROM observations WHERE article_url = ? AND warc_record_id = ?"),
                                 (target, wid)).fetchone():
