@@ -18,7 +18,8 @@ anything else. A single record the database refuses (bad data) is spooled alone
 and the batch goes on. At close, if anything is left in the spool, an ERROR
 names the file and the stat ``newsarchive/db/failed`` is ``True``.
 
-Stats: ``newsarchive/db/{new,updated,unchanged,gone}`` (counted at commit),
+Stats: ``newsarchive/db/{new,updated,unchanged,gone,ignored}`` (counted at commit; ``ignored``: a
+404/410 of a URL the archive never held),
 ``newsarchive/db/spooled``, ``newsarchive/db/errors``, ``newsarchive/db/drained``,
 ``newsarchive/db/failed``. The URL is logged with its password redacted.
 

@@ -222,6 +222,11 @@ def test_export_db_command(tmp_path: Path) -> None:
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert [json.loads(line)["url"] for line in out.read_text().splitlines()] == [article(1).url, article(2).url]
+    history = subprocess.run([sys.executable, "-m", "scrapy", "export_db", "--history", "-O", str(out)],
+                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert history.returncode == 0, history.stderr
+    assert sorted(json.loads(line)["type"] for line in out.read_text().splitlines()) == [
+        "observation", "observation", "origin_attempt", "origin_attempt", "revision", "revision"]
     bad = subprocess.run([sys.executable, "-m", "scrapy", "export_db", "--since", "yesterday", "-O", str(out)],
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and "--since" in bad.stderr

@@ -4,6 +4,9 @@ gone articles), on real SQLite and PostgreSQL databases."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,13 +15,16 @@ from urllib.parse import urlsplit
 
 import pytest
 from scrapy.exceptions import DropItem
+from warcio.archiveiterator import ArchiveIterator
+from warcio.warcwriter import WARCWriter
 
 from newsarchive.commands.export_db import export
 from newsarchive.discovery import article_identity, canonical_url
 from newsarchive.items import ArticleGone, Origin
 from newsarchive.mirror import MirrorServer
-from tests.crawl import run_crawl
+from newsarchive.urls import host_of
 from tests import pg
+from tests.crawl import ROOT, run_crawl
 from tests.test_database import article, db_url, hash_of, make_pipeline, run, store_of, wid
 
 postgres_url = pg.postgres_url
@@ -191,7 +197,7 @@ def test_gone_articles_are_marked_never_deleted(db_url: str, tmp_path: Path, sto
     pipeline.close_spider()
     assert pipeline.stats is not None
     assert {k: v for k, v in pipeline.stats.get_stats().items() if k.startswith("newsarchive/db/")} == {
-        "newsarchive/db/new": 2, "newsarchive/db/gone": 1, "newsarchive/db/unchanged": 1}
+        "newsarchive/db/new": 2, "newsarchive/db/gone": 1, "newsarchive/db/ignored": 1}
     store = store_of(db_url)
     row = store.article_row(article(1).url)
     assert (row["gone_at"], row["gone_status"], row["body"]) == (DAY2, 410, article(1).body)
@@ -275,3 +281,40 @@ def test_crawl_one_record_per_article_and_gone_pages(tmp_path: Path, store_of: A
     row = store.article_row(deleted)
     assert row["gone_status"] == 410 and row["gone_at"] is not None and row["body"]
     assert [o["status"] for o in store.observations(deleted)] == ["ok", "gone"]
+
+
+def test_replaying_a_partial_warc_into_the_live_database_downgrades_nothing(tmp_path: Path,
+                                                                           store_of: Any) -> None:
+    """Issue 11: a WARC that lost the cited sites' records, replayed into the live database, left every
+    origin ``unreachable``/``not_found`` and erased the archived originals' text."""
+    out = tmp_path / "archive"
+    with MirrorServer(articles=12) as mirror:
+        first = run_crawl(mirror, out)
+    assert first.returncode == 0, first.log[-3000:]
+    url = f"sqlite:///{out / 'archive.sqlite3'}"
+    before = sorted(store_of(url).iter_articles(), key=lambda r: r["url"])
+    assert sum(r["origin_status"] == "ok" for r in before) >= 5
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    with (partial / "icma-only.warc.gz").open("wb") as fh:  # only the aggregator's exchanges survived
+        writer = WARCWriter(fh, gzip=True)
+        for path in sorted((out / "warc").glob("*.warc.gz")):
+            with path.open("rb") as stream:
+                for record in ArchiveIterator(stream):
+                    target = record.rec_headers.get_header("WARC-Target-URI") or ""
+                    if record.rec_type == "warcinfo" or host_of(target) == "icma.az":
+                        writer.write_record(record)
+    replayed = tmp_path / "replayed.jsonl"
+    cmd = [sys.executable, "-m", "scrapy", "replay", str(partial), "-O", str(replayed),
+           "-s", f"NEWSARCHIVE_RUNS_DIR={tmp_path / 'runs'}", "-s", f"NEWSARCHIVE_DATABASE_URL={url}",
+           "-s", f"NEWSARCHIVE_DATABASE_SPOOL={tmp_path / 'spool.jsonl'}",
+           "-s", f"NEWSARCHIVE_START_URLS={json.dumps(['https://icma.az/', 'https://icma.az/sitemap.xml'])}",
+           "-s", "NEWSARCHIVE_PROGRESS=off", "-s", "NEWSARCHIVE_MONITOR_MIN_ITEMS=0"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    records = [json.loads(line) for line in replayed.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == len(before), proc.stderr[-3000:]
+    assert not any(r["origin_status"] == "ok" for r in records)  # the replay really lost the originals
+    after = sorted(store_of(url).iter_articles(), key=lambda r: r["url"])
+    for old, new in zip(before, after, strict=True):
+        assert new == old, {k: (old[k], new[k]) for k in old if new[k] != old[k]}

@@ -59,9 +59,11 @@ origins (the archived origin)  an ``ok`` origin is replaced only by a newer ``ok
                                body (or when it had none); ``not_found``/``unreachable``/
                                ``blocked`` replace each other (newest wins) and
                                ``not_attempted``; ``not_attempted`` replaces nothing
+                               (a capture already archived, replayed, replaces only with ``ok``)
 origins.last_*                 the latest attempt, whatever its outcome
 observations, origin_attempts  append-only, one row per capture (a capture already recorded,
-                               same ``warc_record_id``, is ignored: replay is idempotent)
+                               same ``warc_record_id``, is not recorded again; its re-extraction
+                               applies as a capture of the same time: replay is idempotent)
 revisions                      append-only; an older capture with content never seen adds its
                                revision with its own ``fetched_at``
 aliases                        append-only
@@ -69,8 +71,9 @@ aliases                        append-only
 
 :meth:`ArticleStore.upsert` returns ``"new"``, ``"updated"`` (the archived content, an
 archived field or the archived origin changed), ``"unchanged"`` (only the capture's counters
-and pointers moved, or nothing did) or ``"gone"`` (an :class:`~newsarchive.items.ArticleGone`
-event, written as ``{"gone": status, "url": …, "fetched_at": …, "warc_record_id": …}``).
+and pointers moved, or nothing did), or for an :class:`~newsarchive.items.ArticleGone` event
+(written as ``{"gone": status, "url": …, "fetched_at": …, "warc_record_id": …}``) ``"gone"``
+(the article is now marked gone), ``"unchanged"`` or ``"ignored"`` (a URL never archived).
 Each record runs in a savepoint of the caller's transaction: a record the database refuses
 raises :class:`RecordError` and leaves the transaction usable; a lost connection raises
 :class:`StoreError`. Nothing is written until :meth:`ArticleStore.commit`.
@@ -99,7 +102,7 @@ from newsarchive.items import Article, Origin
 
 logger = logging.getLogger(__name__)
 
-UpsertResult = Literal["new", "updated", "unchanged", "gone"]
+UpsertResult = Literal["new", "updated", "unchanged", "gone", "ignored"]
 
 ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
 ORIGIN_FIELDS = tuple(f.name for f in fields(Origin))
@@ -541,20 +544,23 @@ class ArticleStore:
             self._apply_origin(conn, url, citation, seen, newer=True)
             return "new"
         wid = article.get("warc_record_id")
-        if wid and conn.execute(sql("SELECT 1 FROM observations WHERE article_url = ? AND warc_record_id = ?"),
-                                (target, wid)).fetchone():
-            return "unchanged"  # this capture is archived already (a replay of the same WARC)
+        # a capture archived already (a replay of the same WARC, maybe by a better extractor): the rules
+        # apply as for a capture of the same time, but it is not observed (or attempted) twice
+        again = bool(wid) and conn.execute(sql(
+            "SELECT 1 FROM observations WHERE article_url = ? AND warc_record_id = ?"), (target, wid)).fetchone() \
+            is not None
         old = self._select_article(conn, target)
         assert old is not None
         newer = later(seen, old["fetched_at_iso"])
         complete = is_complete(article.get("title"), article.get("body"), old["title"], old["body"])
-        self._observe(conn, target, seen, "ok" if complete else "partial", article)
+        if not again:
+            self._observe(conn, target, seen, "ok" if complete else "partial", article)
         if target != url and newer and complete:
             self._rename(conn, target, url, seen)  # the newer slug wins
             target = url
         elif target != url:
             self._alias(conn, url, target, seen)
-        origin_changed = self._apply_origin(conn, target, citation, seen, newer=newer)
+        origin_changed = self._apply_origin(conn, target, citation, seen, newer=newer, attempt=not again)
         known = {str(r[0]) for r in conn.execute(sql("SELECT content_hash FROM revisions WHERE article_url = ?"),
                                                  (target,)).fetchall()}
         new_content = complete and old["content_hash"] != article.get("content_hash")
@@ -623,9 +629,9 @@ class ArticleStore:
         return [d[0] for d in cursor.description]
 
     def _apply_origin(self, conn: Connection, url: str, citation: dict[str, Any], seen: str, *,
-                      newer: bool) -> bool:
-        """Record the origin attempt; store it as the archived origin if the rule allows. Whether the
-        archived origin changed."""
+                      newer: bool, attempt: bool = True) -> bool:
+        """Record the origin attempt (unless not *attempt*: a capture seen before); store it as the
+        archived origin if the rule allows. Whether the archived origin changed."""
         sql = self.backend.sql
         names = ("status", "body", "title", "author", "published_at_iso", "published_at_raw", "site", "url",
                  "cited_url", "method", "similarity", "note", "last_attempt_at")
@@ -634,17 +640,12 @@ class ArticleStore:
         ok = citation["status"] == "ok"
         new_hash = text_hash(citation.get("title"), citation.get("body")) if ok else None
         old_hash = text_hash(old.get("title"), old.get("body")) if old and old["status"] == "ok" else None
-        store = origin_replaces(old, citation, newer)
-        latest = old is None or later(seen, old["last_attempt_at"])
+        # a capture seen before (a replay) knows nothing new of the cited site: its failures replace nothing
+        store = origin_replaces(old, citation, newer and (attempt or ok))
+        latest = attempt and (old is None or later(seen, old["last_attempt_at"]))
         new_text = store and ok and new_hash != old_hash
-        conn.execute(sql(
-            "INSERT INTO origin_attempts (article_url, attempted_at, status, note, cited_url, method, similarity, "
-            "url, content_hash, stored, title, body, author, published_at_iso, published_at_raw, site, recorded_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-            (url, self.ts(seen), citation["status"], citation.get("note"), citation.get("cited_url"),
-             citation.get("method"), citation.get("similarity"), citation.get("url"), new_hash, int(store),
-             *((citation.get(c) for c in ("title", "body", "author", "published_at", "published_at_raw", "site"))
-               if new_text else (None,) * 6), self.ts(now_iso())))
+        if attempt:
+            self._attempt(conn, url, citation, seen, new_hash, store, new_text)
         if store:
             values = [self.ts(citation[c]) if c == "published_at" else citation[c] for c in ORIGIN_COLUMNS]
             columns = (*ORIGIN_COLUMNS, "published_at_iso", "fetched_at")
@@ -667,13 +668,24 @@ class ArticleStore:
                  "hash": new_hash, "url": citation.get("url")}
         return before != after
 
+    def _attempt(self, conn: Connection, url: str, citation: dict[str, Any], seen: str, new_hash: str | None,
+                 store: bool, new_text: bool) -> None:
+        conn.execute(self.backend.sql(
+            "INSERT INTO origin_attempts (article_url, attempted_at, status, note, cited_url, method, similarity, "
+            "url, content_hash, stored, title, body, author, published_at_iso, published_at_raw, site, recorded_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+            (url, self.ts(seen), citation["status"], citation.get("note"), citation.get("cited_url"),
+             citation.get("method"), citation.get("similarity"), citation.get("url"), new_hash, int(store),
+             *((citation.get(c) for c in ("title", "body", "author", "published_at", "published_at_raw", "site"))
+               if new_text else (None,) * 6), self.ts(now_iso())))
+
     def _gone(self, conn: Connection, url: str, event: dict[str, Any]) -> UpsertResult:
         """An archived article's page answered 404/410: mark it gone (never delete it)."""
         sql = self.backend.sql
         # a URL never archived (another slug of an archived id included) says nothing of an article
         target = self._resolve(conn, url, same_id=False)
         if target is None:
-            return "unchanged"
+            return "ignored"
         wid = event.get("warc_record_id")
         if wid and conn.execute(sql("SELECT 1 FROM observations WHERE article_url = ? AND warc_record_id = ?"),
                                 (target, wid)).fetchone():
