@@ -19,14 +19,7 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from newsarchive.archive.warc import (
-    RotatingWarcWriter,
-    ensure_index,
-    find_record,
-    iter_records,
-    iter_responses,
-    surt,
-)
+from newsarchive.archive.warc import RotatingWarcWriter, find_record, iter_records, iter_responses, surt
 from newsarchive.mirror import MirrorServer
 from tests.crawl import run_crawl
 
@@ -304,6 +297,8 @@ os.kill(os.getpid(), signal.SIGKILL)
 
 
 def test_a_killed_run_leaves_an_index_of_what_it_wrote(tmp_path: Path) -> None:
+    from newsarchive.archive.warc import ensure_index
+
     proc = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(tmp_path)], capture_output=True, text=True,
                           cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == -9, proc.stderr
