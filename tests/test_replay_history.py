@@ -226,3 +226,23 @@ def test_replay_of_a_capped_run_keeps_its_origin_outcomes(mirror: MirrorServer, 
     changed = {url: differences(replayed[url], record) for url, record in original.items()
                if differences(replayed[url], record)}
     assert changed == {}
+
+
+def test_replay_into_the_live_database_only_when_asked(history: tuple[Path, list[CrawlResult]],
+                                                       tmp_path: Path) -> None:
+    out, _ = history
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    live = data_dir / "newsarchive.sqlite3"
+    live.write_bytes((out / "archive.sqlite3").read_bytes())
+    before = export_db(live, tmp_path / "before.jsonl")
+    proc = run_replay(out / "warc", tmp_path, "--into-live-database", "--output-dir", str(tmp_path / "replay"),
+                      env={"NEWSARCHIVE_DATA_DIR": str(data_dir)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "'newsarchive/db/unchanged': " in proc.stderr and "'newsarchive/db/new'" not in proc.stderr
+    after = export_db(live, tmp_path / "after.jsonl")
+    assert after.keys() == before.keys()
+    for url, row in before.items():  # the archive's own history, written again: nothing changes
+        assert differences(after[url], row) == {}, url
+    assert not (tmp_path / "replay" / "newsarchive.sqlite3").exists()
+    assert list((tmp_path / "replay" / "runs").glob("*.json"))
