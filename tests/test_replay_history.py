@@ -21,12 +21,13 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 from warcio.timeutils import iso_date_to_timestamp
 
-from newsarchive.archive.warc import SERVER_NOT_MODIFIED, iter_records, surt, warc_paths
+from newsarchive.archive.warc import iter_records, surt, warc_paths
 from newsarchive.mirror import MirrorServer, MirrorSite
 from newsarchive.mirror.content import MirrorConfig
 from tests.crawl import ROOT, CrawlResult, run_crawl
 
 CDXJ_INDEXER = Path(sys.executable).with_name("cdxj-indexer")
+SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"  # WARC 1.1, 6.7.3
 ARTICLES = 40
 REVISIT = {"NEWSARCHIVE_REVISIT_DAYS": 0.3}  # the last ~19 articles are re-visited by each run
 DELETED = 35  # re-visited by the third run, which finds it gone (404)
@@ -56,6 +57,12 @@ def run_replay(warc: Path, out_dir: Path, *args: str, settings: dict[str, Any] |
         cmd += ["-s", f"{name}={value}"]
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+
+
+def into(folder: Path) -> dict[str, str]:
+    """A replay's outputs in *folder*, named with ``-s`` (which wins over the command's own defaults)."""
+    return {"NEWSARCHIVE_DATABASE_URL": f"sqlite:///{folder / 'newsarchive.sqlite3'}",
+            "NEWSARCHIVE_RUNS_DIR": str(folder / "runs"), "NEWSARCHIVE_DATABASE_SPOOL": str(folder / "spool.jsonl")}
 
 
 def export_db(database: Path, out: Path) -> dict[str, dict[str, Any]]:
@@ -164,8 +171,8 @@ def test_replay_of_every_warc_rebuilds_what_the_runs_left(history: tuple[Path, l
                                                           tmp_path: Path) -> None:
     out, runs = history
     assert len(warc_paths(out / "warc")) >= 3
-    proc = run_replay(out / "warc", tmp_path, "--output-dir", str(tmp_path / "replay"),
-                      "-O", str(tmp_path / "replayed.jsonl"))
+    proc = run_replay(out / "warc", tmp_path, "-O", str(tmp_path / "replayed.jsonl"),
+                      settings=into(tmp_path / "replay"))
     assert proc.returncode == 0, proc.stderr[-3000:]
     replayed = read_jsonl(tmp_path / "replayed.jsonl")
     expected = last_records(out, len(runs))
@@ -210,8 +217,8 @@ def test_replay_of_a_capped_run_keeps_its_origin_outcomes(mirror: MirrorServer, 
     run = run_crawl(mirror, tmp_path / "run", settings=cap)
     assert run.returncode == 0, run.log[-3000:]
     assert run.stats.get("newsarchive/origin/over_domain_cap", 0) > 0
-    proc = run_replay(tmp_path / "run" / "warc", tmp_path, "--output-dir", str(tmp_path / "replay"),
-                      "-O", str(tmp_path / "replayed.jsonl"), settings=cap)
+    proc = run_replay(tmp_path / "run" / "warc", tmp_path, "-O", str(tmp_path / "replayed.jsonl"),
+                      settings={**cap, **into(tmp_path / "replay")})
     assert proc.returncode == 0, proc.stderr[-3000:]
     replayed = read_jsonl(tmp_path / "replayed.jsonl")
     original = run.by_url()
@@ -219,3 +226,23 @@ def test_replay_of_a_capped_run_keeps_its_origin_outcomes(mirror: MirrorServer, 
     changed = {url: differences(replayed[url], record) for url, record in original.items()
                if differences(replayed[url], record)}
     assert changed == {}
+
+
+def test_replay_into_the_live_database_only_when_asked(history: tuple[Path, list[CrawlResult]],
+                                                       tmp_path: Path) -> None:
+    out, _ = history
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    live = data_dir / "newsarchive.sqlite3"
+    live.write_bytes((out / "archive.sqlite3").read_bytes())
+    before = export_db(live, tmp_path / "before.jsonl")
+    proc = run_replay(out / "warc", tmp_path, "--into-live-database", "--output-dir", str(tmp_path / "replay"),
+                      env={"NEWSARCHIVE_DATA_DIR": str(data_dir)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "'newsarchive/db/unchanged': " in proc.stderr and "'newsarchive/db/new'" not in proc.stderr
+    after = export_db(live, tmp_path / "after.jsonl")
+    assert after.keys() == before.keys()
+    for url, row in before.items():  # the archive's own history, written again: nothing changes
+        assert differences(after[url], row) == {}, url
+    assert not (tmp_path / "replay" / "newsarchive.sqlite3").exists()
+    assert list((tmp_path / "replay" / "runs").glob("*.json"))

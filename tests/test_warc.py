@@ -19,14 +19,7 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from newsarchive.archive.warc import (
-    RotatingWarcWriter,
-    ensure_index,
-    find_record,
-    iter_records,
-    iter_responses,
-    surt,
-)
+from newsarchive.archive.warc import RotatingWarcWriter, find_record, iter_records, iter_responses, surt
 from newsarchive.mirror import MirrorServer
 from tests.crawl import run_crawl
 
@@ -304,6 +297,8 @@ os.kill(os.getpid(), signal.SIGKILL)
 
 
 def test_a_killed_run_leaves_an_index_of_what_it_wrote(tmp_path: Path) -> None:
+    from newsarchive.archive.warc import ensure_index
+
     proc = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(tmp_path)], capture_output=True, text=True,
                           cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == -9, proc.stderr
@@ -386,3 +381,40 @@ def test_mirror_crawl_items_point_at_their_pages(mirror: MirrorServer, tmp_path:
         url, body = pages[item["warc_record_id"]]
         assert url == item["url"]
         assert item["title"] in html.unescape(body.decode("utf-8"))
+
+
+def test_a_304_with_no_known_original_says_so(tmp_path: Path) -> None:
+    from newsarchive.archive.warc import complete_capture, latest_captures
+
+    now = datetime.now(UTC)
+    writer = RotatingWarcWriter(tmp_path / "old", "icma", 10**6, {"software": "test"})
+    writer.write_exchange(url="https://icma.az/news/a-1", method="GET", request_headers=[], request_body=b"",
+                          status=200, reason="OK", protocol="HTTP/1.1", response_headers=[("ETag", '"e1"')],
+                          response_body=b"<p>a</p>", request_date=now, response_date=now)
+    writer.close()
+    (old_index,) = (tmp_path / "old").glob("*.cdxj")
+    assert set(latest_captures(tmp_path)) == {"https://icma.az/news/a-1"}
+    os.utime(old_index, (0, 0))  # an index older than the look-back window is not read
+    assert latest_captures(tmp_path, modified_since=1e9) == {}
+    original = complete_capture(latest_captures(tmp_path)["https://icma.az/news/a-1"])
+
+    writer = RotatingWarcWriter(tmp_path / "new", "icma", 10**6, {"software": "test"})
+    for url, refers_to in (("https://icma.az/news/a-1", original), ("https://icma.az/news/b-2", None)):
+        writer.write_not_modified(url=url, method="GET", request_headers=[("If-None-Match", '"e1"')],
+                                  request_body=b"", reason="Not Modified", protocol="HTTP/1.1",
+                                  response_headers=[("ETag", '"e1"')], request_date=now, response_date=now,
+                                  refers_to=refers_to)
+    writer.close()
+    records = list(iter_records(tmp_path / "new"))
+    known, unknown = (dict(r.warc_headers) for r in records if r.rec_type == "revisit")
+    assert known["WARC-Refers-To-Target-URI"] == "https://icma.az/news/a-1"
+    assert known["WARC-Refers-To"] == original.record_id and known["WARC-Refers-To-Date"] == original.date
+    assert "WARC-Refers-To-Date" not in unknown and "WARC-Refers-To-Target-URI" not in unknown
+    notes = [r.body.decode() for r in records if r.rec_type == "metadata"]
+    assert all("http-response: HTTP/1.1 304 Not Modified" in note for note in notes)
+    assert sum("refers-to: unknown" in note for note in notes) == 1
+    files = warc_files(tmp_path / "new")
+    check = subprocess.run([str(WARCIO), "check", *map(str, files)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+    theirs = subprocess.run([str(CDXJ_INDEXER), *map(str, files)], capture_output=True, text=True, check=True)
+    assert files[0].with_name(files[0].name + ".cdxj").read_text().splitlines() == sorted(theirs.stdout.splitlines())

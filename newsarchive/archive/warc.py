@@ -385,13 +385,16 @@ def _write_sorted(target: Path, lines: list[str]) -> None:
     os.replace(tmp, target)
 
 
-def latest_captures(directory: str | Path) -> dict[str, Capture]:
-    """URL → its latest 2xx ``response`` capture, from the CDXJ indexes under *directory*."""
+def latest_captures(directory: str | Path, *, modified_since: float | None = None) -> dict[str, Capture]:
+    """URL → its latest 2xx ``response`` capture, from the CDXJ indexes under *directory*
+    (only those modified at or after *modified_since*, a POSIX time, when given)."""
     found: dict[str, Capture] = {}
     root = Path(directory)
     if not root.is_dir():
         return found
     for index in sorted(root.rglob(f"*{INDEX_SUFFIX}")):
+        if modified_since is not None and index.stat().st_mtime < modified_since:
+            continue
         for line in index.read_text(encoding="utf-8").splitlines():
             try:
                 _key, stamp, blob = line.split(" ", 2)

@@ -15,7 +15,9 @@ failed live fails again (its recorded error).
 Outputs go to a new data folder, ``--output-dir`` (default
 ``<NEWSARCHIVE_DATA_DIR>/replay-<UTC time>``): its own database
 (``newsarchive.sqlite3``), spool, run reports and feed. The live database is
-written only with ``--into-live-database`` (then through the normal upsert).
+written only with ``--into-live-database`` (then through the normal upsert, with
+the live spool and the feed in ``NEWSARCHIVE_DATA_DIR`` as a crawl writes them;
+only the run report goes to ``--output-dir``).
 A setting given with ``-s`` wins over these defaults. ``-O``, ``-a`` and ``-s``
 work as for ``scrapy crawl``; the exit status follows the run monitors like
 ``scrapy crawl``.
@@ -59,11 +61,12 @@ def replay_settings(warc: str) -> dict[str, Any]:
 def output_settings(out_dir: Path, *, into_live_database: bool) -> dict[str, Any]:
     """Settings that put a replay's outputs into *out_dir*."""
     settings: dict[str, Any] = {
-        "NEWSARCHIVE_DATA_DIR": str(out_dir),
         "NEWSARCHIVE_RUNS_DIR": str(out_dir / "runs"),
         "NEWSARCHIVE_STATE_PATH": str(out_dir / "state.sqlite3"),
     }
     if not into_live_database:
+        # the data folder moves too (feed); with the live database it stays, so its default spool is the live one
+        settings["NEWSARCHIVE_DATA_DIR"] = str(out_dir)
         settings["NEWSARCHIVE_DATABASE_URL"] = f"sqlite:///{out_dir / 'newsarchive.sqlite3'}"
         settings["NEWSARCHIVE_DATABASE_SPOOL"] = str(out_dir / "spool" / "newsarchive.jsonl")
     return settings

@@ -11,10 +11,12 @@ server. The response record's id is put in ``request.meta["warc_record_id"]``
 (``response.meta`` is the same dict), so a spider can copy it into the item.
 
 A ``304 Not Modified`` becomes a ``revisit`` record (profile server-not-modified)
-naming the capture it confirms: the latest 2xx capture of the URL written by
-this run, or else the latest one in the CDXJ indexes of earlier runs under
-``NEWSARCHIVE_WARC_DIR`` (read once, at the first 304). A 200 whose payload
-equals an earlier capture's stays a full ``response`` record (see the README).
+naming the capture it confirms: the URL's latest 2xx capture in the CDXJ indexes
+under ``NEWSARCHIVE_WARC_DIR`` (read once, at the first 304; only indexes written
+in the last ``NEWSARCHIVE_REVISIT_DAYS`` + 1 days, since conditional requests go
+only to articles that young, so memory does not grow with the archive). A 200
+whose payload equals an earlier capture's stays a full ``response`` record (see
+the README).
 
 What is recorded is Scrapy's *parsed* response rebuilt as HTTP (protocol,
 status, reason phrase, headers, body), not the bytes on the wire: the body is
@@ -36,6 +38,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import time
 from datetime import UTC, datetime
 from http import HTTPStatus
 from importlib.metadata import PackageNotFoundError, version
@@ -88,7 +91,7 @@ class WarcCaptureMiddleware:
     """Write request/response pairs into rotated WARC files (see the module docs)."""
 
     def __init__(self, directory: str, max_size: int, prefix: str, warcinfo: dict[str, str],
-                 stats: StatsCollector | None = None) -> None:
+                 stats: StatsCollector | None = None, lookback_days: float | None = None) -> None:
         self.directory = directory
         self.max_size = max_size
         self.prefix = prefix
@@ -96,8 +99,8 @@ class WarcCaptureMiddleware:
         self.stats = stats
         self.writer: RotatingWarcWriter | None = None
         self._started: WeakKeyDictionary[Request, datetime] = WeakKeyDictionary()
-        self._captured: dict[str, Capture] = {}  # URL -> latest 2xx capture written by this run
-        self._earlier: dict[str, Capture] | None = None  # from the indexes of earlier runs, read lazily
+        self.lookback_days = lookback_days
+        self._earlier: dict[str, Capture] | None = None  # from the indexes, read at the first 304
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -112,6 +115,7 @@ class WarcCaptureMiddleware:
             prefix=prefix,
             warcinfo=crawl_warcinfo(settings, spider_name),
             stats=crawler.stats,
+            lookback_days=settings.getfloat("NEWSARCHIVE_REVISIT_DAYS") + 1,
         )
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw
@@ -144,10 +148,6 @@ class WarcCaptureMiddleware:
                     request_date=started,
                     response_date=received,
                 )
-                if 200 <= response.status < 300:
-                    self._captured[request.url] = Capture(
-                        url=request.url, date=placed.date, digest=placed.digest, filename=placed.filename,
-                        offset=placed.offset, record_id=placed.record_id)
         except OSError as exc:
             self._write_failed(request.url, exc)
             return response
@@ -208,16 +208,13 @@ class WarcCaptureMiddleware:
         )
 
     def _original_of(self, url: str) -> Capture | None:
-        """The capture a 304 for *url* confirms: this run's latest 2xx, else the indexes' latest."""
-        capture = self._captured.get(url)
+        """The capture a 304 for *url* confirms: its latest 2xx capture in the indexes."""
+        if self._earlier is None:
+            since = time.time() - self.lookback_days * 86400 if self.lookback_days is not None else None
+            self._earlier = latest_captures(self.directory, modified_since=since)
+        capture = self._earlier.get(url)
         if capture is None:
-            if self._earlier is None:
-                self._earlier = latest_captures(self.directory)
-            capture = self._earlier.get(url)
-            if capture is None:
-                return None
-        if capture.record_id:
-            return capture
+            return None
         try:
             return complete_capture(capture)
         except (OSError, StopIteration, ValueError) as exc:
