@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from newsarchive.archive.search import SEARCH_MIGRATION
 from newsarchive.items import Article, Origin
 
 logger = logging.getLogger(__name__)
@@ -79,6 +80,8 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX origins_site ON origins (site)",
         "CREATE INDEX revisions_article_url ON revisions (article_url, id)",
     ],
+    # full-text search with Azerbaijani folding, kept in step by the database (newsarchive.archive.search)
+    SEARCH_MIGRATION,
 ]
 
 
@@ -107,6 +110,8 @@ class Backend(Protocol):
     """The driver's base exception class."""
     begin: str
     ddl: dict[str, str]
+    dialect: str
+    """``sqlite`` or ``postgresql``: a migration statement starting ``-- only <dialect>`` runs there alone."""
 
     def connect(self) -> Connection: ...
 
@@ -190,7 +195,8 @@ class ArticleStore:
             current = int(row[0] or 0)
             for number, statements in enumerate(MIGRATIONS[current:], start=current + 1):
                 for statement in statements:
-                    conn.execute(statement.format(**self.backend.ddl))
+                    if for_dialect(statement, self.backend.dialect):
+                        conn.execute(statement.format(**self.backend.ddl))
                 conn.execute(self.backend.sql("INSERT INTO schema_version (version) VALUES (?)"), (number,))
                 logger.info("Database %(url)s: schema migrated to version %(v)d",
                             {"url": self.display_url, "v": number})
@@ -378,6 +384,12 @@ def join_record(row: Sequence[Any]) -> dict[str, Any]:
     # origin.url is required in the record: no url, no extracted origin
     flat["origin"] = {name: citation[name] for name in ORIGIN_FIELDS} if citation["url"] is not None else None
     return {name: flat.get(name) for name in ARTICLE_FIELDS}
+
+
+def for_dialect(statement: str, dialect: str) -> bool:
+    """Whether a migration *statement* runs on *dialect* (all do, but those starting ``-- only <other>``)."""
+    first = statement.lstrip().partition("\n")[0].split()
+    return first[:2] != ["--", "only"] or first[2:3] == [dialect]
 
 
 def _marks(n: int) -> str:

@@ -37,6 +37,7 @@ def _psycopg() -> Any:
 
 class PostgresBackend:
     begin = "BEGIN"
+    dialect = "postgresql"
 
     def __init__(self, url: str) -> None:
         self.psycopg = _psycopg()
