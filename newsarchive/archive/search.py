@@ -36,17 +36,20 @@ The statements are :data:`SEARCH_MIGRATION`, an entry of
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
-from newsarchive.normalize.text import fold_key
+from newsarchive.normalize.text import fix_lookalikes, fold_key
 
 if TYPE_CHECKING:
     from newsarchive.archive.db import ArticleStore
 
-_SEPARATORS_RE = re.compile(r"[\W_]+")
+_WORD_RE = re.compile(r"[^\W_]+")
+#: Distinct words folded once per process (a news vocabulary repeats; the triggers fold every stored text).
+_fold_word = functools.lru_cache(maxsize=1 << 16)(fold_key)
 
 
 def search_fold(text: str) -> str:
@@ -54,8 +57,12 @@ def search_fold(text: str) -> str:
 
     >>> search_fold("Azərbaycan-Qazaxıstan: SEÇKİ 14-də")
     'azerbaycan qazaxistan secki 14 de'
+
+    Look-alikes are fixed over the whole text (a word of look-alikes only
+    follows its text's script), then each word is folded on its own (cached).
     """
-    return fold_key(_SEPARATORS_RE.sub(" ", unicodedata.normalize("NFC", text)))
+    words = (_fold_word(word) for word in _WORD_RE.findall(fix_lookalikes(unicodedata.normalize("NFC", text))))
+    return " ".join(word for word in words if word)
 
 
 def query_terms(query: str) -> list[str]:
