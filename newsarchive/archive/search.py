@@ -31,7 +31,11 @@ neither the pipeline nor any other writer needs code for it:
 
 The statements are :data:`SEARCH_MIGRATION`, an entry of
 :data:`newsarchive.archive.db.MIGRATIONS`; a statement whose first line is
-``-- only <dialect>`` runs on that back end alone.
+``-- only <dialect>`` runs on that back end alone. The index holds the fold of
+the code that wrote each row: after a change to the folding, re-fill it
+(SQLite: empty ``articles_fts`` and ``articles_fts_keys`` and run the
+migration's two ``INSERT`` statements again; PostgreSQL: replace
+``newsarchive_fold``, then ``REINDEX`` the two indexes).
 """
 
 from __future__ import annotations
