@@ -85,7 +85,7 @@ def urls_of(rows: list[dict[str, Any]]) -> list[int]:
 @pytest.mark.parametrize(("query", "expected"), [
     ("Qarabag", [1]), ("QARABAĞ", [1]), ("seçki", [2]), ("SECKI komissiya", [2]), ("выборы", [3]),
     ("ВЫБОРЫ", [3]), ("vibori", [3]), ("Qаrаbаğ", [1]), ("kompleks", [1]), ("ailə 300", [1]),
-    ("nothing-here", []),
+    ("nothing-here", []), ("", []), ("?!", []),
 ])
 def test_search_query_folds(archive: Path, query: str, expected: list[int]) -> None:
     (response,) = fetch(archive, f"/archive/search.json?_shape=array&q={quote(query)}")
@@ -118,6 +118,7 @@ def test_metadata_and_facets(archive: Path) -> None:
     html, facets = fetch(archive, "/archive/articles", "/archive/article_list.json")
     assert "View count (Baxış sayı) at fetch time." in html.text  # items.Article.views, rendered
     assert "One row per aggregator url" in html.text                # the table list of archive/db.py
+    assert "One JSON-lines record: an icma.az article page" in html.text  # schema/article.schema.json
     results = facets.json()["facet_results"]
     assert set(results) == {"source_name", "kind", "lang", "origin_status", "published_day"}
     counts = {facet: {v["value"]: v["count"] for v in results[facet]["results"]} for facet in results}

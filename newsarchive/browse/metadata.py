@@ -14,12 +14,15 @@ import ast
 import functools
 import inspect
 import itertools
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 from newsarchive import items
 from newsarchive.archive import db
 
+SCHEMA = Path(__file__).resolve().parents[2] / "schema" / "article.schema.json"
 _CODE_RE = re.compile(r"``([^`]*)``")
 _TABLE_RE = re.compile(r"^- ``(\w+)``: (.+?)(?=^- |^\S|\Z)", re.MULTILINE | re.DOTALL)
 
@@ -66,6 +69,16 @@ def table_docs() -> dict[str, str]:
         plain = _plain(text).rstrip(";.")
         docs[name] = plain[:1].upper() + plain[1:] + "."
     return docs
+
+
+@functools.cache
+def record_description() -> str:
+    """The JSON Schema's description of the record (empty outside a checkout, where the schema is not installed)."""
+    try:
+        schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    return str(schema.get("description", ""))
 
 
 def _columns(names: dict[str, str]) -> dict[str, str]:
@@ -157,7 +170,8 @@ def database_metadata() -> dict[str, Any]:
         "description": "One row per icma.az article with its cited original, revisions and captures. "
                        "Start with the article_list view (facets) or the search query.",
         "tables": {
-            "articles": {"description": table_docs().get("articles"), "columns": _article_columns(),
+            "articles": {"description": " ".join(filter(None, (table_docs().get("articles"), record_description()))),
+                         "columns": _article_columns(),
                          "facets": ["source_name", "kind", "lang"], "sort_desc": "published_at",
                          "label_column": "title"},
             "origins": {"description": table_docs().get("origins"), "columns": _origin_columns(),
@@ -180,9 +194,8 @@ def database_metadata() -> dict[str, Any]:
 
 def metadata(database_names: list[str]) -> dict[str, Any]:
     """Instance metadata for the archive databases among *database_names*."""
-    schema_title = "icma.az news archive"
     return {
-        "title": schema_title,
+        "title": "icma.az news archive",
         "description": "Articles of the Azerbaijani news aggregator icma.az and the originals it cites "
                        "(read-only). Search understands Azerbaijani and Russian spelling variants.",
         "databases": {name: database_metadata() for name in database_names if not name.startswith("_")},
