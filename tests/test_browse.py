@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("datasette", reason="datasette (the browse extra) is not installed")
 
 from newsarchive.archive.db import ArticleStore
-from newsarchive.browse.__main__ import make_datasette
+from newsarchive.browse.__main__ import make_datasette, unfinished_wal
 from newsarchive.browse.article import inline_diff, replay_url, side_by_side
 from newsarchive.items import Article, Origin
 
@@ -152,6 +152,22 @@ def test_read_only(archive: Path, live: bool) -> None:
     assert hashlib.sha256(archive.read_bytes()).hexdigest() == before
     with closing(sqlite3.connect(archive)) as conn:
         assert conn.execute("SELECT COUNT(*) FROM articles WHERE title = 'x'").fetchone()[0] == 0
+
+
+def test_an_archive_being_written_is_served_live(archive: Path) -> None:
+    """Immutable mode ignores the -wal file: an archive with uncheckpointed commits must be served live."""
+    assert unfinished_wal(archive) is None  # the store checkpointed on close
+    writer = sqlite3.connect(archive)
+    try:
+        writer.execute("PRAGMA wal_autocheckpoint = 0")
+        with writer:
+            writer.execute("UPDATE articles SET views = 12345 WHERE url LIKE '%-3'")
+        assert unfinished_wal(archive) is not None
+        immutable, live = (fetch(archive, "/archive.json?sql=select+max(views)+as+v+from+articles&_shape=array",
+                                 live=mode)[0].json()[0]["v"] for mode in (False, True))
+        assert (immutable, live) == (99, 12345)
+    finally:
+        writer.close()
 
 
 def test_article_page(archive: Path) -> None:

@@ -33,6 +33,12 @@ def make_datasette(path: Path, *, live: bool = False, pywb: str = DEFAULT_PYWB) 
                      settings={"default_page_size": 50, "sql_time_limit_ms": 3000, "facet_time_limit_ms": 500})
 
 
+def unfinished_wal(path: Path) -> Path | None:
+    """The archive's ``-wal`` file when it holds changes an immutable reader would not see, else None."""
+    wal = path.with_name(path.name + "-wal")
+    return wal if wal.exists() and wal.stat().st_size > 0 else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m newsarchive.browse", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -45,8 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.database.is_file():
         parser.error(f"no archive at {args.database} (run `make demo` or a crawl first)")
-    wal = args.database.with_name(args.database.name + "-wal")
-    if not args.live and wal.exists() and wal.stat().st_size > 0:
+    wal = unfinished_wal(args.database)
+    if not args.live and wal is not None:
         print(f"browse: {wal} is not empty (a crawl is running or was killed); an immutable view would miss "
               "its changes, serving with --live", file=sys.stderr)
         args.live = True
