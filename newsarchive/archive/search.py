@@ -186,7 +186,8 @@ SEARCH_MIGRATION: list[str] = [
         DELETE FROM articles_fts WHERE rowid = {_key("old")};
         DELETE FROM articles_fts_keys WHERE url = old.url;
         END""",
-    _SQLITE + f"""CREATE TRIGGER origins_fts_insert AFTER INSERT ON origins BEGIN
+    _SQLITE + f"""CREATE TRIGGER origins_fts_insert AFTER INSERT ON origins
+        WHEN new.title IS NOT NULL OR new.body IS NOT NULL BEGIN
         UPDATE articles_fts SET origin_title = newsarchive_fold(new.title), origin_body = newsarchive_fold(new.body)
             WHERE rowid = {_key("new", "article_url")};
         END""",
