@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import asdict, replace
@@ -9,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newsarchive.archive.db import ArticleStore, for_dialect
 from newsarchive.archive.search import fts5_match, search, search_fold
@@ -163,6 +166,13 @@ def test_postgres_fold_is_the_python_fold(pg_database: str) -> None:
             assert conn.execute("SELECT newsarchive_fold(%s)", (text,)).fetchone()[0] == search_fold(text), text
     finally:
         store.close()
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
+def test_fold_gives_index_tokens(text: str) -> None:
+    folded = search_fold(text)
+    assert re.fullmatch(r"([a-z0-9]+( [a-z0-9]+)*)?", folded), folded
+    assert search_fold(folded) == folded
 
 
 def test_query_syntax() -> None:

@@ -41,6 +41,7 @@ migration's two ``INSERT`` statements again; PostgreSQL: replace
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import sqlite3
 import unicodedata
@@ -50,6 +51,8 @@ from newsarchive.normalize.text import fix_lookalikes, fold_key
 
 if TYPE_CHECKING:
     from newsarchive.archive.db import ArticleStore
+
+logger = logging.getLogger(__name__)
 
 _WORD_RE = re.compile(r"[^\W_]+")
 #: Distinct words folded once per process (a news vocabulary repeats; the triggers fold every stored text).
@@ -83,8 +86,15 @@ def fts5_match(query: str) -> str:
     return " ".join(f'"{term}"*' for term in terms) if terms else '""'
 
 
-def _fold_sql(text: str | None) -> str | None:
-    return None if text is None else search_fold(str(text))
+def _fold_sql(text: Any) -> str | None:
+    """``newsarchive_fold``: never raises, so a text the fold cannot handle costs its index entry, not the record."""
+    if text is None:
+        return None
+    try:
+        return search_fold(str(text))
+    except Exception:
+        logger.warning("Search index: cannot fold %(text)r", {"text": str(text)[:80]}, exc_info=True)
+        return ""
 
 
 def _match_sql(query: str | None) -> str:
