@@ -1,13 +1,14 @@
 # newsarchive — the two commands of the quick start, and a few more.
 #   make demo   set up .venv, start the offline mirror, crawl it, print a summary
 #   make test   set up .venv and run the whole test suite
+#   make browse serve the demo archive read-only in a browser (Datasette, http://127.0.0.1:8001/)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-EXTRAS ?= dev,postgres,redis
+EXTRAS ?= dev,postgres,redis,browse
 
-.PHONY: setup demo test lint bench mirror clean
+.PHONY: setup demo test lint bench mirror browse clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -34,6 +35,11 @@ bench: $(STAMP)
 
 mirror: $(STAMP)
 	$(BIN)/python -m newsarchive.mirror --articles 200 --port 8080
+
+BROWSE_DB ?= data/demo/newsarchive.sqlite3
+browse: $(STAMP)
+	@test -f $(BROWSE_DB) || { echo "no archive at $(BROWSE_DB): run 'make demo' first (or BROWSE_DB=path)"; exit 1; }
+	$(BIN)/python -m newsarchive.browse $(BROWSE_DB)
 
 clean:
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache

@@ -89,7 +89,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import fields
 from datetime import UTC, date, datetime
@@ -97,6 +96,7 @@ from typing import Any, Literal, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
+from newsarchive.archive.search import SEARCH_MIGRATION
 from newsarchive.discovery import article_identity, canonical_url
 from newsarchive.items import Article, Origin
 
@@ -241,8 +241,9 @@ MIGRATIONS: list[list[str]] = [
             first_seen_at {ts} NOT NULL)""",
         "CREATE INDEX aliases_article_url ON aliases (article_url)",
     ],
+    # 3: full-text search with Azerbaijani folding, kept in step by the database (newsarchive.archive.search)
+    SEARCH_MIGRATION,
 ]
-_ONLY = re.compile(r"\s*--\s*only\s+(\w+)")
 
 
 class StoreError(Exception):
@@ -429,17 +430,14 @@ class ArticleStore:
         conn = self._conn()
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         conn.execute(self.backend.begin)
-        dialect = getattr(self.backend, "dialect", "sqlite")
         try:
             self.backend.lock_schema(conn)
             row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
             current = int(row[0] or 0)
             for number, statements in enumerate(MIGRATIONS[current:], start=current + 1):
                 for statement in statements:
-                    only = _ONLY.match(statement)
-                    if only is not None and only.group(1) != dialect:
-                        continue
-                    conn.execute(statement.format(**self.backend.ddl))
+                    if for_dialect(statement, self.backend.dialect):
+                        conn.execute(statement.format(**self.backend.ddl))
                 conn.execute(self.backend.sql("INSERT INTO schema_version (version) VALUES (?)"), (number,))
                 logger.info("Database %(url)s: schema migrated to version %(v)d",
                             {"url": self.display_url, "v": number})
@@ -889,6 +887,12 @@ def join_record(row: Sequence[Any]) -> dict[str, Any]:
     # origin.url is required in the record: no url, no extracted origin
     flat["origin"] = {name: citation[name] for name in ORIGIN_FIELDS} if citation["url"] is not None else None
     return {name: flat.get(name) for name in ARTICLE_FIELDS}
+
+
+def for_dialect(statement: str, dialect: str) -> bool:
+    """Whether a migration *statement* runs on *dialect* (all do, but those starting ``-- only <other>``)."""
+    first = statement.lstrip().partition("\n")[0].split()
+    return first[:2] != ["--", "only"] or first[2:3] == [dialect]
 
 
 def _marks(n: int) -> str:

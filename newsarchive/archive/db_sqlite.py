@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from newsarchive.archive.search import register_sqlite_functions
+
 if TYPE_CHECKING:
     from newsarchive.archive.db import Connection
 
@@ -48,6 +50,7 @@ class SqliteBackend:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
+        register_sqlite_functions(conn)  # the search index triggers call them
         return conn
 
     def sql(self, statement: str) -> str:
