@@ -16,7 +16,7 @@ from newsarchive.items import Origin
 from newsarchive.mirror.content import SOURCES, MirrorArticle, MirrorConfig, MirrorSite, OriginTruth
 from newsarchive.mirror.server import MirrorRequest
 from newsarchive.mirror.sources import SourceApp
-from newsarchive.normalize.dates import parse_datetime
+from newsarchive.normalize.dates import parse_datetime, to_iso
 from newsarchive.normalize.text import normalize_text
 from newsarchive.pages.generic import GenericArticlePage
 from newsarchive.pages.registry import page_for
@@ -26,6 +26,9 @@ from tests.fixtures.origin.regenerate import expected_raw
 FIXTURES = Path(__file__).parent / "fixtures" / "origin"
 TEXT_FIELDS = ("title", "body", "author")
 FIELDS = ("url", "title", "body", "author", "published_at", "published_at_raw", "site")
+#: Fields a fixture's output.json may add (checked only where it names them).
+OPTIONAL_FIELDS = ("authors", "publisher", "modified_at", "field_methods", "flags")
+METHODS = {"jsonld", "meta", "time", "visible", "trafilatura", "feed"}
 MIRRORS = {seed: MirrorSite(MirrorConfig(seed=seed, articles=n)) for seed, n in ((2025, 60), (7, 90))}
 
 
@@ -57,10 +60,15 @@ def test_mirror_page_gives_the_ground_truth(seed: int, art: MirrorArticle) -> No
     assert normalize_text(item.title or "") == origin.title
     assert normalize_text(item.body or "") == origin.body
     assert item.author == origin.author
-    assert item.published_at is None  # parsed later by the normalisation pipeline
+    assert item.authors == ([origin.author] if origin.author else [])
+    assert item.published_at == to_iso(origin.published_at)  # minutes and offset kept
     assert item.published_at_raw == expected_raw(origin)
     assert parse_datetime(item.published_at_raw) == origin.published_at
     assert (item.url, item.site) == (origin.url, origin.site)
+    filled = {f for f in ("title", "body", "author", "authors", "publisher", "published_at", "modified_at")
+              if getattr(item, f)}
+    assert set(item.field_methods) == filled
+    assert set(item.field_methods.values()) <= METHODS | {f"profile:{origin.site}"}
 
 
 def test_mirror_covers_every_source_site() -> None:
@@ -75,11 +83,21 @@ def fixture_dirs() -> list[Path]:
     return sorted(p.parent for p in FIXTURES.rglob("output.json"))
 
 
-@pytest.mark.parametrize("field", FIELDS)
-@pytest.mark.parametrize("fixture", fixture_dirs(), ids=lambda p: str(p.relative_to(FIXTURES)))
+def fixture_fields() -> list[Any]:
+    """``(fixture, field)`` for the base fields and the optional ones its output.json names."""
+    out = []
+    for fixture in fixture_dirs():
+        expected = json.loads((fixture / "output.json").read_text(encoding="utf-8"))
+        for field in FIELDS + tuple(f for f in OPTIONAL_FIELDS if f in expected):
+            out.append(pytest.param(fixture, field, id=f"{fixture.relative_to(FIXTURES)}-{field}"))
+    return out
+
+
+@pytest.mark.parametrize(("fixture", "field"), fixture_fields())
 def test_fixture_field(fixture: Path, field: str) -> None:
     meta = json.loads((fixture / "meta.json").read_text(encoding="utf-8"))
     expected = json.loads((fixture / "output.json").read_text(encoding="utf-8"))
+    assert meta.get("source") in {"hand-made", "mirror-generated", "real page"}, "say where the page came from"
     item = asdict(extract(meta["url"], (fixture / "input.html").read_bytes(), meta.get("headers")))
     got = item[field]
     if field in TEXT_FIELDS and got is not None:

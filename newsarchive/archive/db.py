@@ -29,6 +29,7 @@ gives back exactly what was archived.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import fields
@@ -51,6 +52,8 @@ ARTICLE_COLUMNS = ("article_id", "kind", "lang", "title", "body", "author", "vie
 CITATION_COLUMNS = {"origin_url": "cited_url", "origin_status": "status", "origin_method": "method",
                     "origin_similarity": "similarity"}
 ORIGIN_COLUMNS = tuple(CITATION_COLUMNS.values()) + ORIGIN_FIELDS
+#: Origin fields that are lists or objects, stored as JSON text.
+ORIGIN_JSON_FIELDS = frozenset({"authors", "field_methods", "flags"})
 #: Fields that change on every visit without making a new state of the article.
 VOLATILE = frozenset({"views", "comments", "fetched_at", "warc_record_id"})
 
@@ -78,6 +81,13 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX articles_last_seen_at ON articles (last_seen_at)",
         "CREATE INDEX origins_site ON origins (site)",
         "CREATE INDEX revisions_article_url ON revisions (article_url, id)",
+    ],
+    [  # origin: person names, publisher, modified_at, where each field came from (JSON text columns)
+        "ALTER TABLE origins ADD COLUMN authors TEXT",
+        "ALTER TABLE origins ADD COLUMN publisher TEXT",
+        "ALTER TABLE origins ADD COLUMN modified_at TEXT",
+        "ALTER TABLE origins ADD COLUMN field_methods TEXT",
+        "ALTER TABLE origins ADD COLUMN flags TEXT",
     ],
 ]
 
@@ -365,6 +375,8 @@ def split_record(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
         raise RecordError(f"{url}: origin is not an object: {type(origin).__name__}")
     for name in ORIGIN_FIELDS:
         citation[name] = (origin or {}).get(name)
+        if name in ORIGIN_JSON_FIELDS and citation[name] is not None:
+            citation[name] = json.dumps(citation[name], ensure_ascii=False, sort_keys=True)
     return article, citation
 
 
@@ -376,7 +388,8 @@ def join_record(row: Sequence[Any]) -> dict[str, Any]:
     flat = {**article, **{name: citation[column] for name, column in CITATION_COLUMNS.items()}}
     flat["origin_status"] = flat["origin_status"] or "not_attempted"
     # origin.url is required in the record: no url, no extracted origin
-    flat["origin"] = {name: citation[name] for name in ORIGIN_FIELDS} if citation["url"] is not None else None
+    flat["origin"] = {name: (json.loads(citation[name]) if name in ORIGIN_JSON_FIELDS and citation[name] else
+                             citation[name]) for name in ORIGIN_FIELDS} if citation["url"] is not None else None
     return {name: flat.get(name) for name in ARTICLE_FIELDS}
 
 
