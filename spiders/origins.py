@@ -123,8 +123,9 @@ class OriginFollower:
         page_cls = page_for(final_url)
         origin = page_cls(url=final_url, html=html).to_item()
         apply_feed_date(origin, feed_date)  # a matched citation: the feed item's time when the page has none
-        for name, how in origin.field_methods.items():
+        for name, how in origin.field_methods.items():  # the run report's share of each method, overall and per site
             self.stats.inc_value(f"newsarchive/origin/method/{name}/{how}")
+            self.stats.inc_value(f"newsarchive/origin/method_by_site/{origin.site}/{name}/{how}")
         for flag in origin.flags:
             self.stats.inc_value(f"newsarchive/origin/flag/{flag}")
         if not (origin.title or origin.body):

@@ -229,6 +229,11 @@ def test_azertag_profile_strips_only_the_dateline() -> None:
     ('<meta property="og:title" content="Best deals today: 10 gadgets under $50 you need right now">',
      ARTICLE.replace("<h1>Başlıq</h1>", "<h1>10 gadgets under $50</h1>"), "https://www.example.az/news/a-1",
      "10 gadgets under $50"),
+    # a section label learnt from what <title> adds around the <h1> ("Football"), on a page whose <h1> is shorter
+    ('<title>Messi signs | Football | Sports Central</title>'
+     '<meta property="og:title" content="Football | Messi signs a new deal with Inter">',
+     ARTICLE.replace("<h1>Başlıq</h1>", "<h1>Messi signs</h1>"), "https://sc.example/a/1",
+     "Messi signs a new deal with Inter"),
     # a section label glued in front
     (LD.format('{"@type": "NewsArticle", "headline": "Sport | Messi signs a new deal"}'),
      ARTICLE.replace("<h1>Başlıq</h1>", "<h1>Messi signs a new deal</h1>"), "https://www.example.az/news/a-1",

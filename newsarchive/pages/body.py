@@ -19,7 +19,12 @@ have found the article. So:
    clean result wins;
 4. JSON-LD ``articleBody`` replaces the extraction when it is a real article
    body (long, mostly not boilerplate) and clearly longer than what the page
-   shows (truncated or paywalled pages).
+   shows (truncated or paywalled pages), or the same words with its paragraph
+   breaks (trafilatura's own JSON-LD rescue returns one block).
+
+Layout tables whose cells hold paragraphs are opened into their cells' blocks
+(link cells dropped), so the headline and date line in the cell are pruned like
+any other.
 
 Paragraphs: one per block, list items one each, table rows one each (cells
 joined by a space).
@@ -46,29 +51,32 @@ BOILERPLATE_MAX_CHARS = 220
 #: A line shorter than this before the text, with a date or without a sentence end, is a date/byline line.
 LEAD_LINE_MAX_CHARS = 80
 _DATE_OR_TIME = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}|\b\d{1,2}:\d{2}\b|\b(?:19|20)\d{2}\b")
-_SENTENCE_END = re.compile(r"[.!?…:;\"”»)]\s*$")
+_WORDS = re.compile(r"\w+")
+_SENTENCE_END = re.compile(r"[.!?…:;\"”»)。！？」]\s*$")
+#: trafilatura's block elements (what a layout table cell is opened into).
+BLOCK_TAGS = frozenset({"p", "head", "list", "quote", "table", "code", "div"})
 #: JSON-LD ``articleBody`` is used when at least this long …
 JSONLD_MIN_CHARS = 300
 #: … and this many times longer than the extracted text.
 JSONLD_LONGER = 1.3
 
-#: Vocabulary of page furniture, in the languages the project meets (en, az, ru, tr).
+#: Vocabulary of page furniture, in the languages the project meets (en, az, ru, tr), as whole words.
 BOILERPLATE = re.compile(
-    r"newsletter|subscri\w*|sign(?:ing)?[ -]?up|sign[ -]?in|log[ -]?in|register\b|create an account|"
-    r"follow (?:us|her|him|them)|copyright|all rights reserved|©|ⓒ|\bcomments?\b|share (?:this|on)|"
+    r"(?<!\w)(?:newsletters?|subscri\w*|sign(?:ing)?[ -]?up|sign[ -]?in|log[ -]?in|register|create an account|"
+    r"follow (?:us|her|him|them)|copyright|all rights reserved|comments?|share (?:this|on)|"
     r"click here|read more|see more|also on|you may also like|don'?t miss|most read|popular on|"
-    r"advertis\w*|sponsored|cookies?|consent|privacy policy|terms of (?:use|service)|reprint|"
-    r"getty images|photo credit|image credit|\bcredits?\b|enjoying our|already a (?:subscriber|member)|"
-    r"continue reading|paywall|"
-    r"abunə|daxil ol|qeydiyyat|şərh|müəllif hüquq|bütün hüquqlar|"
+    r"advertis\w*|sponsored|cookies?|consent|privacy policy|terms of (?:use|service)|reprint\w*|"
+    r"getty images|photo credit|image credit|credits?|enjoying our|already a (?:subscriber|member)|"
+    r"continue reading|paywall|(?:additional )?reporting by|editing by|writing by|contributed reporting|"
+    r"abunə|daxil ol|qeydiyyat|şərh\w*|müəllif hüquq\w*|bütün hüquqlar|"
     r"подпис\w*|войти|регистрац\w*|комментари\w*|все права защищены|реклам\w*|"
-    r"abone|giriş yap|yorum|tüm hakları",
+    r"abone|giriş yap|yorum\w*|tüm hakları)(?!\w)|[©ⓒ]",
     re.IGNORECASE,
 )
 #: Login walls and consent banners: a short text made of these is not the article.
 PAYWALL = re.compile(
-    r"log ?in|sign ?in|subscri\w*|already a (?:subscriber|member)|create an account|continue reading|"
-    r"enjoying our|cookies?|consent|register|paywall|premium|abunə|daxil ol|подпис\w*|войти",
+    r"(?<!\w)(?:log ?in|sign ?in|subscri\w*|already a (?:subscriber|member)|create an account|continue reading|"
+    r"enjoying our|cookies?|consent|register|paywall|premium|abunə|daxil ol|подпис\w*|войти)(?!\w)",
     re.IGNORECASE,
 )
 #: Lead-ins of cross-links inside an article ("Related: …", "READ MORE: …").
@@ -107,7 +115,16 @@ def is_furniture(node: etree._Element) -> bool:
         return True
     if link_density(node) >= LINK_DENSITY:
         return True
+    if node.tag == "list" and is_tag_list(node):
+        return True
     return len(text) < BOILERPLATE_MAX_CHARS and (bool(BOILERPLATE.search(text)) or bool(LEAD_IN.match(text)))
+
+
+def is_tag_list(node: etree._Element) -> bool:
+    """A list of single words (tags, categories, CSS class names), not of sentences."""
+    items = [_text(item) for item in node.iter("item")]
+    items = [t for t in items if t]
+    return len(items) >= 3 and sum(" " not in t for t in items) * 2 > len(items)
 
 
 def is_lead_furniture(node: etree._Element) -> bool:
@@ -120,9 +137,45 @@ def is_lead_furniture(node: etree._Element) -> bool:
     return bool(_DATE_OR_TIME.search(text)) or not _SENTENCE_END.search(text)
 
 
+def flatten(blocks: Sequence[etree._Element]) -> list[etree._Element]:
+    """Layout tables (cells holding paragraphs) opened up into their cells' blocks; link cells dropped."""
+    out: list[etree._Element] = []
+    for node in blocks:
+        if node.tag == "table" and node.xpath(".//cell/*[self::p or self::head or self::list or self::quote]"):
+            for cell in node.iter("cell"):
+                if link_density(cell) < LINK_DENSITY:
+                    out += _cell_blocks(cell)
+        else:
+            out.append(node)
+    return out
+
+
+def _cell_blocks(cell: etree._Element) -> list[etree._Element]:
+    blocks: list[etree._Element] = []
+    loose = [cell.text or ""]
+
+    def flush() -> None:
+        text = clean(" ".join(loose))
+        loose.clear()
+        if text:
+            para = etree.Element("p")
+            para.text = text
+            blocks.append(para)
+
+    for child in cell:
+        if child.tag in BLOCK_TAGS:
+            flush()
+            blocks += flatten([child])
+        else:
+            loose.append(" ".join(child.itertext()))
+        loose.append(child.tail or "")
+    flush()
+    return blocks
+
+
 def prune(blocks: Sequence[etree._Element]) -> list[etree._Element]:
     """The blocks of the article itself (see the module docstring)."""
-    nodes = [n for n in blocks if _text(n)]
+    nodes = [n for n in flatten(blocks) if _text(n)]
     while nodes and is_lead_furniture(nodes[0]):
         nodes.pop(0)
     while nodes and is_furniture(nodes[-1]):
@@ -187,13 +240,20 @@ def extract_body(html: str, url: str, *, title: str | None = None, jsonld_body: 
     ld = jsonld_paragraphs(jsonld_body)
     ld_size = sum(map(len, ld))
     if ld_size >= JSONLD_MIN_CHARS and not is_paywall(ld) and (
-            ld_size > JSONLD_LONGER * size or is_paywall(paragraphs)):
+            ld_size > JSONLD_LONGER * size or is_paywall(paragraphs) or same_text(ld, paragraphs)):
         return Body(ld, "jsonld")
     if paragraphs:
         return Body(paragraphs, "trafilatura")
     if ld:
         return Body(ld, "jsonld")
     return Body([], None)
+
+
+def same_text(ld: Sequence[str], paragraphs: Sequence[str]) -> bool:
+    """*paragraphs* are JSON-LD's text with fewer breaks (trafilatura's own JSON-LD rescue joins them)."""
+    if len(paragraphs) >= len(ld):
+        return False
+    return _WORDS.findall(" ".join(ld).casefold()) == _WORDS.findall(" ".join(paragraphs).casefold())
 
 
 def jsonld_paragraphs(value: str | None) -> list[str]:

@@ -68,7 +68,7 @@ from newsarchive.pages.extract_helpers import (
     iter_jsonld,
     types_of,
 )
-from newsarchive.pages.title import choose_title
+from newsarchive.pages.title import choose_title, title_site_names
 from newsarchive.urls import host_of
 
 __all__ = ["CHROME", "DATE_PATTERNS", "GenericArticlePage", "clean", "find_date", "iter_jsonld",
@@ -195,10 +195,9 @@ class GenericArticlePage:
         publisher = self.jsonld.get("publisher")
         if isinstance(publisher, dict):
             names.append(decode(publisher.get("name")))
+        names += title_site_names(decode(self.selector.xpath("//title//text()").get()), self.h1s)
         host = host_of(self.url)
-        labels = [x for x in host.split(".") if x not in GENERIC_LABELS]
-        if labels:
-            names.append(max(labels, key=len))
+        names += [x for x in host.split(".")[:-1] if x not in GENERIC_LABELS]  # espn.com → espn
         if host:
             names.append(host)
         return [n for n in dict.fromkeys(names) if n]
@@ -227,6 +226,8 @@ class GenericArticlePage:
         """trafilatura's metadata of the page (``title``, ``author``, ``date``), computed only when a
         field falls back that far (it costs a third of an extraction)."""
         options = Extractor(output_format="python", with_metadata=True, url=self.url)
+        # no "extensive" date search: it reads a copyright year as January 1st
+        options.date_params = {**(options.date_params or {}), "extensive_search": False}
         try:
             tree = load_html(self.text, options.max_file_size)
             if tree is None:
@@ -288,8 +289,12 @@ class GenericArticlePage:
         if persons:
             return persons, orgs, "jsonld"
         sites = self.site_names
+        # a byline the page marks up but that names no person (an e-mail, a username) is not
+        # handed to trafilatura, which would make "john_doe99" into "John Doe"
+        marked = bool(self.jsonld.get("author"))
         for key in META_AUTHOR:
             value = clean(self.meta.get(key))
+            marked = marked or bool(value)
             if value and "://" not in value:
                 p, o = split_byline(value, sites)
                 orgs += o
@@ -297,6 +302,7 @@ class GenericArticlePage:
                     return p, orgs, "meta"
         node = self.microdata("author")
         if node is not None:
+            marked = True
             texts = node.xpath(".//*[@itemprop='name']//text()").getall() or node.xpath(".//text()").getall()
             p, o = split_byline(texts, sites)
             orgs += o
@@ -304,6 +310,7 @@ class GenericArticlePage:
                 return p, orgs, "meta"
         links = self.selector.xpath(f"//a[@rel='author'][not({CHROME})][not({TEASER})]")
         if links:
+            marked = True
             article = self.selector.xpath("//article[.//h1]")
             if article:
                 links = article[0].xpath(f".//a[@rel='author'][not({TEASER})]") or links
@@ -311,7 +318,7 @@ class GenericArticlePage:
             orgs += o
             if p:
                 return p, orgs, "visible"
-        value = clean(getattr(self.extracted_metadata, "author", None))
+        value = None if marked else clean(getattr(self.extracted_metadata, "author", None))
         if value:
             p, o = split_byline(value.replace(";", ","), sites)
             orgs += o

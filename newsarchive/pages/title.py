@@ -10,8 +10,8 @@ and ``<title>``, entities already decoded, and returns ``(title, method, flag)``
 - otherwise the structured title, with site names and section labels cut off
   (:func:`strip_site`): segments around `` | `` `` - `` `` – `` `` — `` `` :: ``
   `` » `` that are the site's name (``og:site_name``, the JSON-LD publisher, the
-  host's label, the part the ``<title>`` repeats) or that the ``<h1>`` does not
-  contain;
+  host's label, what ``<title>`` adds around the ``<h1>``: :func:`title_site_names`)
+  or that the ``<h1>`` does not contain;
 - flag ``title_h1_unrelated`` when the page has one ``<h1>`` that shares almost
   nothing with the structured title.
 """
@@ -29,6 +29,8 @@ SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|»|·|•|/)\s+|\s*\|\s*")
 AGREE = 0.6
 #: … and share of the ``<h1>``'s words the structured title must contain.
 AGREE_H1 = 0.6
+#: An ``<h1>`` of this many words or more whose words all stand in the structured title is its headline.
+SEO_MIN_WORDS = 3
 #: Below this share of common words, the ``<h1>`` and the structured title are unrelated.
 UNRELATED = 0.2
 
@@ -47,6 +49,8 @@ def agrees(h1: str, title: str) -> bool:
     if not wh or not wt:
         return False
     common = len(wh & wt)
+    if common == len(wh) >= SEO_MIN_WORDS:
+        return True  # every word of a real headline inside a longer SEO title
     return common / len(wt) >= AGREE and common / len(wh) >= AGREE_H1
 
 
@@ -105,3 +109,14 @@ def choose_title(structured: Sequence[tuple[str, str]], h1s: Sequence[str], site
     if page_title:
         return strip_site(page_title, site_names, None), "meta", None
     return None, None, None
+
+
+def title_site_names(page_title: str | None, h1s: Sequence[str]) -> list[str]:
+    """The parts of ``<title>`` around the headline (``Headline | Sport | ESPN`` with ``<h1>Headline``):
+    what the site adds to every page's title."""
+    if not page_title or not h1s:
+        return []
+    parts = [p for p in SEPARATORS.split(page_title) if p.strip()]
+    if len(parts) < 2 or not any(agrees(h1s[0], p) for p in parts):
+        return []
+    return [p.strip() for p in parts if overlap(p, h1s[0]) < UNRELATED and len(p.split()) <= 5]
