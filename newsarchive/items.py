@@ -10,7 +10,7 @@ the string exactly as the page showed it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 Kind = Literal["news", "story"]
@@ -41,15 +41,37 @@ class Origin:
     """Byline, when the source names one."""
 
     published_at: str | None = None
-    """Publication time from the source, ISO 8601 with offset (Asia/Baku when
-    the source gives no zone); a bare date (``YYYY-MM-DD``) when the source
-    shows no time."""
+    """Publication time from the source, ISO 8601 in the offset the source
+    states (an instant keeps its offset; Asia/Baku only when the source gives
+    no zone); a bare date (``YYYY-MM-DD``) when the source shows no time."""
 
     published_at_raw: str | None = None
     """The source's date string as seen (JSON-LD, meta or visible text)."""
 
     site: str | None = None
     """Host name of the source site, without ``www.`` (``report.az``)."""
+
+    authors: list[str] = field(default_factory=list)
+    """The byline's person names, one per entry (no labels, e-mails, handles or
+    organisations); ``author`` is these joined by ``, `` (kept for compatibility)."""
+
+    publisher: str | None = None
+    """The organisation behind the article (JSON-LD publisher, an agency byline
+    like ``USA TODAY``, ``og:site_name``)."""
+
+    modified_at: str | None = None
+    """When the source says it last changed the article, ISO 8601 in the offset
+    it states (Asia/Baku when none); null when the page does not say."""
+
+    field_methods: dict[str, str] = field(default_factory=dict)
+    """Field name → how it was found: ``jsonld``, ``meta`` (``<meta>``,
+    microdata, ``<title>``), ``time`` (the article's ``<time>``), ``visible``
+    (the ``<h1>``, a date line, a byline link), ``trafilatura``, ``feed`` (the
+    matched feed item), ``profile:<site>``. Only fields that have a value."""
+
+    flags: list[str] = field(default_factory=list)
+    """Disagreements between sources on the page: ``date_disagrees`` (structured
+    and visible dates more than a day apart), ``title_h1_unrelated``."""
 
 
 @dataclass(kw_only=True)

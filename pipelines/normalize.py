@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 #: Text fields of the record and of its origin.
 ARTICLE_TEXT_FIELDS = ("title", "body", "author", "source_name")
-ORIGIN_TEXT_FIELDS = ("title", "body", "author")
+ORIGIN_TEXT_FIELDS = ("title", "body", "author", "publisher")
 
 STAT_PARSED = "newsarchive/dates/parsed"
 STAT_UNPARSED = "newsarchive/dates/unparsed"
@@ -67,6 +67,8 @@ class NormalizePipeline:
         if origin is not None and ItemAdapter.is_item(origin):
             origin_adapter = ItemAdapter(origin)
             _normalize_fields(origin_adapter, ORIGIN_TEXT_FIELDS)
+            if isinstance(authors := origin_adapter.get("authors"), list):  # the names behind ``author``
+                origin_adapter["authors"] = [n for a in authors if isinstance(a, str) and (n := normalize_text(a))]
             self._published_at(origin_adapter, reference, lang)
         if not isinstance(item, Origin):  # originals archived by the sources spider carry no hash
             adapter["content_hash"] = content_hash(adapter.get("title"), adapter.get("body"))

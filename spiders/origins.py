@@ -31,6 +31,7 @@ from newsarchive.normalize.dates import parse_datetime
 from newsarchive.origin.listing import Candidate, parse_feed, parse_listing_html, parse_sitemap
 from newsarchive.origin.match import best_match
 from newsarchive.origin.similarity import origin_similarity
+from newsarchive.pages.dates import apply_feed_date
 from newsarchive.pages.registry import page_for
 from newsarchive.replay import ReplayMissError
 from newsarchive.responses import response_text
@@ -105,14 +106,16 @@ class OriginFollower:
         yield self._origin_request(url, item, method="link")
 
     # -- deep links ---------------------------------------------------------------------
-    def _origin_request(self, url: str, item: Article, *, method: str, score: float | None = None) -> scrapy.Request:
+    def _origin_request(self, url: str, item: Article, *, method: str, score: float | None = None,
+                        feed_date: str | None = None) -> scrapy.Request:
         return scrapy.Request(
             url, callback=self.parse_origin, errback=self.origin_failed, dont_filter=True, priority=10,
-            cb_kwargs={"item": item, "method": method, "score": score},
+            cb_kwargs={"item": item, "method": method, "score": score, "feed_date": feed_date},
             meta={"handle_httpstatus_list": list(NOT_FOUND_CODES), "newsarchive_origin": True},
         )
 
-    def parse_origin(self, response: Response, item: Article, method: str, score: float | None) -> Iterator[Article]:
+    def parse_origin(self, response: Response, item: Article, method: str, score: float | None,
+                     feed_date: str | None = None) -> Iterator[Article]:
         html = response_text(response, self.stats)
         if response.status in NOT_FOUND_CODES or not html:
             yield self._finish(item, "not_found")
@@ -120,6 +123,12 @@ class OriginFollower:
         final_url = canonical_url(response.url)
         page_cls = page_for(final_url)
         origin = page_cls(url=final_url, html=html).to_item()
+        apply_feed_date(origin, feed_date)  # a matched citation: the feed item's time when the page has none
+        for name, how in origin.field_methods.items():  # the run report's share of each method, overall and per site
+            self.stats.inc_value(f"newsarchive/origin/method/{name}/{how}")
+            self.stats.inc_value(f"newsarchive/origin/method_by_site/{origin.site}/{name}/{how}")
+        for flag in origin.flags:
+            self.stats.inc_value(f"newsarchive/origin/flag/{flag}")
         if not (origin.title or origin.body):
             self.stats.inc_value("newsarchive/origin/empty_page")
             yield self._finish(item, "not_found")
@@ -233,7 +242,7 @@ class OriginFollower:
             self.stats.inc_value("newsarchive/origin/unmatched")
             yield self._finish(item, "not_found")
             return
-        yield self._origin_request(candidate.url, item, method="matched", score=score)
+        yield self._origin_request(candidate.url, item, method="matched", score=score, feed_date=candidate.published)
 
     # -- bookkeeping --------------------------------------------------------------------
     def _budget(self, host: str) -> bool:

@@ -99,8 +99,17 @@ def test_resolved_origins_carry_the_original(full_crawl: CrawlResult, mirror: Mi
         assert got["body"] == origin.body
         assert got["author"] == origin.author
         assert got["published_at"] == to_iso(origin.published_at)
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}", got["published_at"])  # time + offset
         assert got["site"] == origin.site
         assert 0.9 <= item["origin_similarity"] <= 1.0
+        assert got["authors"] == ([origin.author] if origin.author else [])
+        # every filled origin field names the method that filled it
+        filled = {f for f in ("title", "body", "author", "authors", "publisher", "published_at", "modified_at")
+                  if got[f]}
+        assert set(got["field_methods"]) == filled, item["url"]
+    for field in ("title", "body", "published_at"):
+        counted = sum(v for k, v in full_crawl.stats.items() if k.startswith(f"newsarchive/origin/method/{field}/"))
+        assert counted == len(resolved), field
 
 
 def test_blocked_citations_are_never_fetched(full_crawl: CrawlResult, mirror: MirrorServer) -> None:

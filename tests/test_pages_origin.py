@@ -16,8 +16,9 @@ from newsarchive.items import Origin
 from newsarchive.mirror.content import SOURCES, MirrorArticle, MirrorConfig, MirrorSite, OriginTruth
 from newsarchive.mirror.server import MirrorRequest
 from newsarchive.mirror.sources import SourceApp
-from newsarchive.normalize.dates import parse_datetime
+from newsarchive.normalize.dates import parse_datetime, to_iso
 from newsarchive.normalize.text import normalize_text
+from newsarchive.pages.dates import apply_feed_date
 from newsarchive.pages.generic import GenericArticlePage
 from newsarchive.pages.registry import page_for
 from newsarchive.pages.sites.azertag_az import AzertagArticlePage
@@ -26,6 +27,9 @@ from tests.fixtures.origin.regenerate import expected_raw
 FIXTURES = Path(__file__).parent / "fixtures" / "origin"
 TEXT_FIELDS = ("title", "body", "author")
 FIELDS = ("url", "title", "body", "author", "published_at", "published_at_raw", "site")
+#: Fields a fixture's output.json may add (checked only where it names them).
+OPTIONAL_FIELDS = ("authors", "publisher", "modified_at", "field_methods", "flags")
+METHODS = {"jsonld", "meta", "time", "visible", "trafilatura", "feed"}
 MIRRORS = {seed: MirrorSite(MirrorConfig(seed=seed, articles=n)) for seed, n in ((2025, 60), (7, 90))}
 
 
@@ -57,10 +61,15 @@ def test_mirror_page_gives_the_ground_truth(seed: int, art: MirrorArticle) -> No
     assert normalize_text(item.title or "") == origin.title
     assert normalize_text(item.body or "") == origin.body
     assert item.author == origin.author
-    assert item.published_at is None  # parsed later by the normalisation pipeline
+    assert item.authors == ([origin.author] if origin.author else [])
+    assert item.published_at == to_iso(origin.published_at)  # minutes and offset kept
     assert item.published_at_raw == expected_raw(origin)
     assert parse_datetime(item.published_at_raw) == origin.published_at
     assert (item.url, item.site) == (origin.url, origin.site)
+    filled = {f for f in ("title", "body", "author", "authors", "publisher", "published_at", "modified_at")
+              if getattr(item, f)}
+    assert set(item.field_methods) == filled
+    assert set(item.field_methods.values()) <= METHODS | {f"profile:{origin.site}"}
 
 
 def test_mirror_covers_every_source_site() -> None:
@@ -75,11 +84,21 @@ def fixture_dirs() -> list[Path]:
     return sorted(p.parent for p in FIXTURES.rglob("output.json"))
 
 
-@pytest.mark.parametrize("field", FIELDS)
-@pytest.mark.parametrize("fixture", fixture_dirs(), ids=lambda p: str(p.relative_to(FIXTURES)))
+def fixture_fields() -> list[Any]:
+    """``(fixture, field)`` for the base fields and the optional ones its output.json names."""
+    out = []
+    for fixture in fixture_dirs():
+        expected = json.loads((fixture / "output.json").read_text(encoding="utf-8"))
+        for field in FIELDS + tuple(f for f in OPTIONAL_FIELDS if f in expected):
+            out.append(pytest.param(fixture, field, id=f"{fixture.relative_to(FIXTURES)}-{field}"))
+    return out
+
+
+@pytest.mark.parametrize(("fixture", "field"), fixture_fields())
 def test_fixture_field(fixture: Path, field: str) -> None:
     meta = json.loads((fixture / "meta.json").read_text(encoding="utf-8"))
     expected = json.loads((fixture / "output.json").read_text(encoding="utf-8"))
+    assert meta.get("source") in {"hand-made", "mirror-generated", "real page"}, "say where the page came from"
     item = asdict(extract(meta["url"], (fixture / "input.html").read_bytes(), meta.get("headers")))
     got = item[field]
     if field in TEXT_FIELDS and got is not None:
@@ -193,3 +212,111 @@ def test_azertag_profile_strips_only_the_dateline() -> None:
     item = AzertagArticlePage(url="https://azertag.az/xeber/1", html=html).to_item()
     assert item.body == f"{first.strip()}\n\n{second.strip()}"
     assert item.published_at_raw == "23.10.2025 [09:32]"
+
+
+# -- failure classes of issue 13, on hand-made pages ----------------------------------------------
+@pytest.mark.parametrize(("head", "body", "url", "expected"), [
+    # entities left in structured-data headlines
+    (LD.format('{"@type": "NewsArticle", "headline": "McDonald&#39;s &amp;#8216;test&amp;#8217; kitchens"}'), ARTICLE,
+     "https://www.example.az/news/a-1", "McDonald's ‘test’ kitchens"),
+    # site suffixes, learnt from og:site_name or the host
+    ('<meta property="og:title" content="Messi signs a new deal | Sport">'
+     '<meta property="og:site_name" content="Sport">',
+     "<p>x</p>", "https://www.example.az/news/a-1", "Messi signs a new deal"),
+    ('<meta property="og:title" content="Messi signs a new deal - ESPN">', "<p>x</p>",
+     "https://www.espn.example/soccer/story/1", "Messi signs a new deal"),
+    # an SEO title instead of the on-page headline
+    ('<meta property="og:title" content="Best deals today: 10 gadgets under $50 you need right now">',
+     ARTICLE.replace("<h1>Başlıq</h1>", "<h1>10 gadgets under $50</h1>"), "https://www.example.az/news/a-1",
+     "10 gadgets under $50"),
+    # a section label learnt from what <title> adds around the <h1> ("Football"), on a page whose <h1> is shorter
+    ('<title>Messi signs | Football | Sports Central</title>'
+     '<meta property="og:title" content="Football | Messi signs a new deal with Inter">',
+     ARTICLE.replace("<h1>Başlıq</h1>", "<h1>Messi signs</h1>"), "https://sc.example/a/1",
+     "Messi signs a new deal with Inter"),
+    # a section label glued in front
+    (LD.format('{"@type": "NewsArticle", "headline": "Sport | Messi signs a new deal"}'),
+     ARTICLE.replace("<h1>Başlıq</h1>", "<h1>Messi signs a new deal</h1>"), "https://www.example.az/news/a-1",
+     "Messi signs a new deal"),
+])
+def test_title_failure_classes(head: str, body: str, url: str, expected: str) -> None:
+    got = GenericArticlePage(url=url, html=f"<html><head>{head}</head><body>{body}</body></html>").to_item()
+    assert got.title == expected  # raw, before the normalisation pipeline
+
+
+def byline(markup: str) -> str:
+    return ARTICLE.replace("</h1>", f"</h1>{markup}")
+
+
+@pytest.mark.parametrize(("head", "body", "authors", "publisher"), [
+    ('<meta name="author" content="jsmith@example.com">', ARTICLE, [], None),
+    ('<meta name="author" content="1234567">', ARTICLE, [], None),
+    ("", byline('<div itemprop="author"><span itemprop="name">john_doe99</span></div>'), [], None),
+    ("", byline('<a rel="author" href="/a/1">View all posts by Mary Poppins</a>'), ["Mary Poppins"], None),
+    ('<meta name="author" content="Link Copied">', ARTICLE, [], None),
+    ('<meta name="author" content="By Kate Lee | Published">', ARTICLE, ["Kate Lee"], None),
+    ('<meta name="author" content="Autor: Hans Müller">', ARTICLE, ["Hans Müller"], None),
+    ('<meta name="author" content="Kim Jones, USA TODAY">', ARTICLE, ["Kim Jones"], "USA TODAY"),
+    ("", byline('<div itemprop="author"><span itemprop="name">Ayan Əliyeva</span><span itemprop="name">Tural Babayev'
+                "</span></div>"), ["Ayan Əliyeva", "Tural Babayev"], None),
+    ('<meta name="author" content="John SmithJane Doe">', ARTICLE, ["John Smith", "Jane Doe"], None),
+    ('<meta name="author" content="Иван Петров и Анна Смирнова">', ARTICLE, ["Иван Петров", "Анна Смирнова"], None),
+])
+def test_author_failure_classes(head: str, body: str, authors: list[str], publisher: str | None) -> None:
+    got = page(head, body)
+    assert got.authors == authors
+    assert got.author == (", ".join(authors) or None)
+    assert got.publisher == publisher
+
+
+@pytest.mark.parametrize(("markup", "raw", "iso"), [
+    ("<div>23 Oktyabr 2025 | 09:12</div>", "23 Oktyabr 2025 | 09:12", "2025-10-23T09:12:00+04:00"),
+    ("<span>31-10-2025 [17:41]</span>", "31-10-2025 [17:41]", "2025-10-31T17:41:00+04:00"),
+    ("<p>12 ноября 2025, 10:15</p>", "12 ноября 2025, 10:15", "2025-11-12T10:15:00+04:00"),
+    ('<time datetime="2025-10-23T09:32:00+03:00">23.10.2025</time>', "2025-10-23T09:32:00+03:00",
+     "2025-10-23T09:32:00+03:00"),
+    ('<time datetime="2025-13-45">23.10.2025 09:32</time>', "23.10.2025 09:32", "2025-10-23T09:32:00+04:00"),
+])
+def test_visible_dates_keep_time_and_offset(markup: str, raw: str, iso: str) -> None:
+    got = page("", ARTICLE.replace("</h1>", "</h1>" + markup))
+    assert (got.published_at_raw, got.published_at) == (raw, iso)
+
+
+def test_structured_offset_is_kept_and_bare_date_takes_the_visible_time() -> None:
+    got = page(LD.format('{"@type": "NewsArticle", "datePublished": "2025-10-23T09:32:00Z",'
+                         ' "dateModified": "2025-10-23T11:00:00+02:00"}'), ARTICLE)
+    assert (got.published_at, got.modified_at) == ("2025-10-23T09:32:00+00:00", "2025-10-23T11:00:00+02:00")
+    got = page('<meta property="article:published_time" content="2025-10-23">',
+               ARTICLE.replace("</h1>", "</h1><div>23.10.2025, 09:32</div>"))
+    assert (got.published_at_raw, got.published_at) == ("23.10.2025, 09:32", "2025-10-23T09:32:00+04:00")
+    assert got.field_methods["published_at"] == "visible"
+
+
+def test_a_date_needing_the_fetch_time_is_left_to_the_pipeline() -> None:
+    got = page("", ARTICLE.replace("</h1>", "</h1><time datetime='x'>2 saat əvvəl</time>"))
+    assert got.published_at is None
+
+
+@pytest.mark.parametrize(("page_raw", "feed_raw", "raw", "iso", "method"), [
+    (None, "Thu, 23 Oct 2025 09:32:00 +0400", "Thu, 23 Oct 2025 09:32:00 +0400", "2025-10-23T09:32:00+04:00", "feed"),
+    ("2025-10-23", "Thu, 23 Oct 2025 05:32:00 GMT", "Thu, 23 Oct 2025 05:32:00 GMT", "2025-10-23T05:32:00+00:00",
+     "feed"),
+    ("2025-10-23T09:00:00+04:00", "Thu, 23 Oct 2025 09:32:00 +0400", "2025-10-23T09:00:00+04:00",
+     "2025-10-23T09:00:00+04:00", "jsonld"),  # the page's own time wins
+    ("2025-10-20", "Thu, 23 Oct 2025 09:32:00 +0400", "2025-10-20", "2025-10-20", "jsonld"),  # another day
+])
+def test_feed_date_stands_in_when_the_page_has_no_time(page_raw: str | None, feed_raw: str, raw: str, iso: str,
+                                                      method: str) -> None:
+    origin = Origin(url="https://x.az/a", published_at_raw=page_raw, published_at=page_raw,
+                    field_methods={"published_at": "jsonld"} if page_raw else {})
+    apply_feed_date(origin, feed_raw)
+    assert (origin.published_at_raw, origin.published_at, origin.field_methods.get("published_at", "jsonld")) == (
+        raw, iso, method)
+
+
+def test_body_keeps_a_layout_table_and_drops_furniture() -> None:
+    text = "Bu cümlə məqalənin öz mətnidir və kifayət qədər uzundur ki, əsas mətn sayılsın, davamı da var. "
+    html = (f"<html><body><table><tr><td><a href='/'>Ana səhifə</a><br><a href='/x'>Xəbərlər</a></td>"
+            f"<td><p>{text * 2}</p><p>{text * 3}</p></td></tr></table></body></html>")
+    got = GenericArticlePage(url="https://x.az/a/1", html=html).to_item()
+    assert got.body == f"{(text * 2).strip()}\n\n{(text * 3).strip()}"

@@ -88,6 +88,7 @@ Other timestamps come back as UTC ``…Z`` (microseconds when there are any).
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import fields
@@ -116,6 +117,8 @@ ISO_COLUMNS = ("published_at", "fetched_at")
 CITATION_COLUMNS = {"origin_url": "cited_url", "origin_status": "status", "origin_method": "method",
                     "origin_similarity": "similarity", "origin_note": "note"}
 ORIGIN_COLUMNS = tuple(CITATION_COLUMNS.values()) + ORIGIN_FIELDS
+#: Origin fields that are lists or objects, stored as JSON text.
+ORIGIN_JSON_FIELDS = frozenset({"authors", "field_methods", "flags"})
 #: Fields that change on every visit without making a new state of the article.
 VOLATILE = frozenset({"views", "comments", "fetched_at", "warc_record_id"})
 #: Columns not compared to tell an "updated" article (timestamps compare by their ``*_iso`` string; a
@@ -243,6 +246,14 @@ MIGRATIONS: list[list[str]] = [
     ],
     # 3: full-text search with Azerbaijani folding, kept in step by the database (newsarchive.archive.search)
     SEARCH_MIGRATION,
+    # 4: origin: person names, publisher, modified_at, where each field came from (JSON text columns)
+    [
+        "ALTER TABLE origins ADD COLUMN authors TEXT",
+        "ALTER TABLE origins ADD COLUMN publisher TEXT",
+        "ALTER TABLE origins ADD COLUMN modified_at TEXT",
+        "ALTER TABLE origins ADD COLUMN field_methods TEXT",
+        "ALTER TABLE origins ADD COLUMN flags TEXT",
+    ],
 ]
 
 
@@ -865,6 +876,8 @@ def split_record(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
         raise RecordError(f"{url}: origin is not an object: {type(origin).__name__}")
     for name in ORIGIN_FIELDS:
         citation[name] = (origin or {}).get(name)
+        if name in ORIGIN_JSON_FIELDS and citation[name] is not None:
+            citation[name] = json.dumps(citation[name], ensure_ascii=False, sort_keys=True)
     return article, citation
 
 
@@ -885,7 +898,8 @@ def join_record(row: Sequence[Any]) -> dict[str, Any]:
     flat["origin_status"] = flat["origin_status"] or "not_attempted"
     flat["schema_version"] = flat["schema_version"] or FIRST_SCHEMA_VERSION
     # origin.url is required in the record: no url, no extracted origin
-    flat["origin"] = {name: citation[name] for name in ORIGIN_FIELDS} if citation["url"] is not None else None
+    flat["origin"] = {name: (json.loads(citation[name]) if name in ORIGIN_JSON_FIELDS and citation[name] else
+                             citation[name]) for name in ORIGIN_FIELDS} if citation["url"] is not None else None
     return {name: flat.get(name) for name in ARTICLE_FIELDS}
 
 

@@ -1,22 +1,39 @@
 """The origin page object for any cited site: URL + HTML in, :class:`~newsarchive.items.Origin` out.
 
 Pure (parsel, lxml, trafilatura; never ``scrapy``, never the network). Every
-field is a small method, layered from the most to the least explicit source:
+field is a small method, layered from the most to the least explicit source,
+and :meth:`GenericArticlePage.to_item` records in ``field_methods`` which layer
+filled each field (``jsonld``, ``meta``, ``time``, ``visible``, ``trafilatura``;
+profiles name themselves ``profile:<site>``):
 
-- **title**: JSON-LD ``headline`` → ``og:title`` / ``twitter:title`` → microdata
-  ``itemprop=headline`` → the page's only ``<h1>`` → trafilatura's title.
-- **body**: trafilatura's main text (``favor_precision``, no comments, no
-  tables), paragraph by paragraph, joined by a blank line → JSON-LD
-  ``articleBody`` → microdata ``articleBody``.
-- **author**: JSON-LD ``author`` (persons, not organisations) → ``<meta
-  name=author>`` / ``article:author`` (not a URL) → microdata ``author`` →
-  ``rel=author`` link → trafilatura's author; byline labels (``Müəllif:``) dropped.
-- **published_at_raw** (the string exactly as found; parsing is the
-  normalisation pipeline's job, so ``published_at`` stays ``None``): JSON-LD
+- **title** (:mod:`~newsarchive.pages.title`): JSON-LD ``headline`` →
+  ``og:title`` / ``twitter:title`` → microdata ``headline``, entities decoded;
+  the page's ``<h1>`` when it agrees with them (the on-page headline, not the
+  SEO title), else the structured title without site name and section labels;
+  the only ``<h1>`` → ``<title>`` → trafilatura's title.
+- **body** (:mod:`~newsarchive.pages.body`): trafilatura (recall-leaning, tables,
+  link density), pruned of page furniture; the full extraction when the fast
+  one is short or a login wall; JSON-LD ``articleBody`` when it is the fuller
+  real body.
+- **authors** (:mod:`~newsarchive.pages.authors`): JSON-LD ``author`` persons →
+  ``<meta name=author>`` / ``article:author`` (not a URL) → microdata
+  ``author`` → ``rel=author`` links near the headline → trafilatura's author;
+  labels, e-mails, handles dropped, names split; organisations go to
+  ``publisher`` (with JSON-LD ``publisher`` and ``og:site_name``). ``author`` is
+  the names joined by ``, ``.
+- **published_at_raw** (the string exactly as found) and **published_at**
+  (:mod:`~newsarchive.pages.dates`: read with our ``parse_datetime``, in the
+  offset the string states, Asia/Baku without one; ``None`` when the reading
+  needs the fetch time, which the normalisation pipeline has): JSON-LD
   ``datePublished`` → ``<meta>`` (``article:published_time`` and kin) →
-  microdata ``datePublished`` attribute → ``<time datetime>`` → visible date
-  text after the headline, outside header/nav/aside/footer chrome (where sites
-  print the crawl-time clock and other articles' dates) → trafilatura's date.
+  microdata ``datePublished`` → the article's own ``<time>`` (after the
+  headline, outside chrome and teaser lists; its text when its ``datetime`` is
+  broken) → the visible date line after the headline → trafilatura's date.
+  A structured date without a time of day gives way to a visible date line of
+  the same day that has one. **modified_at** likewise from ``dateModified`` /
+  ``article:modified_time``.
+- **flags**: ``date_disagrees`` (structured and visible dates more than a day
+  apart), ``title_h1_unrelated``.
 
 Site profiles (:mod:`newsarchive.pages.sites`) subclass this and override only
 the fields the generic layers get wrong for their site.
@@ -26,12 +43,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-import trafilatura
 from lxml import etree
 from parsel import Selector
 from trafilatura.metadata import extract_metadata
@@ -40,85 +56,74 @@ from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
 from newsarchive.items import Origin
+from newsarchive.pages.authors import split_byline
+from newsarchive.pages.body import Body, extract_body
+from newsarchive.pages.dates import DATE_PATTERNS, days_apart, find_date, has_time, read_date
+from newsarchive.pages.extract_helpers import (
+    ARTICLE_TYPES,
+    CHROME,
+    ORGANISATION_TYPES,
+    clean,
+    decode,
+    iter_jsonld,
+    types_of,
+)
+from newsarchive.pages.title import choose_title, title_site_names
 from newsarchive.urls import host_of
 
-#: Main text this long from trafilatura's fast mode is kept; shorter, the full extraction runs.
-FAST_ENOUGH_CHARS = 200
+__all__ = ["CHROME", "DATE_PATTERNS", "GenericArticlePage", "clean", "find_date", "iter_jsonld",
+           "jsonld_person", "strip_byline_label"]
 
 # --------------------------------------------------------------------------- data
 
-#: schema.org types that describe an article.
-ARTICLE_TYPES = frozenset({
-    "Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "OpinionNewsArticle",
-    "BackgroundNewsArticle", "ReviewNewsArticle", "BlogPosting", "LiveBlogPosting", "Report",
-})
 #: ``<meta>`` keys (``property`` or ``name``, lower-case) per field, best first.
-META_TITLE = ("og:title", "twitter:title", "title", "dc.title")
+META_TITLE = ("og:title", "twitter:title", "dc.title")
 META_AUTHOR = ("author", "article:author", "dc.creator", "byl", "parsely-author", "sailthru.author")
 META_DATE = ("article:published_time", "og:published_time", "og:article:published_time", "datepublished",
              "pubdate", "publishdate", "publish-date", "date", "dc.date", "dc.date.issued", "dcterms.created",
              "sailthru.date", "parsely-pub-date")
-#: Elements whose content is page chrome, never the article's own date or text.
-CHROME = "ancestor-or-self::*[self::header or self::nav or self::footer or self::aside]"
+META_MODIFIED = ("article:modified_time", "og:updated_time", "datemodified", "last-modified", "dcterms.modified")
+META_SITE = ("og:site_name", "application-name", "twitter:site")
+#: Containers of other articles (teasers, related lists): their dates and bylines are not this article's.
+TEASER = ("ancestor::*[re:test(concat(@class, ' ', @id), "
+          "'related|sidebar|teaser|widget|recommend|popular|most-|more-|trending|card|promo|rail', 'i')]")
 #: Labels that lead a byline (``Müəllif: Əli Hüseynov``); matched case-insensitively.
 BYLINE_LABELS = ("müəllif", "müəllifi", "автор", "author", "by", "yazar", "hazırladı")
-_MONTHS = (r"(?:yanvar|fevral|mart|aprel|may|iyun|iyul|avqust|sentyabr|oktyabr|noyabr|dekabr|"
-           r"январ[ья]|феврал[ья]|марта?|апрел[ья]|ма[йя]|июн[ья]|июл[ья]|августа?|сентябр[ья]|"
-           r"октябр[ья]|ноябр[ья]|декабр[ья]|january|february|march|april|june|july|august|"
-           r"september|october|november|december)")
-_TIME = r"\d{1,2}:\d{2}(?::\d{2})?"
-#: Shapes of a visible date with a year (SITE_NOTES), tried in order on each text node.
-DATE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE) for p in (
-    rf"\d{{4}}-\d{{2}}-\d{{2}}(?:[T ]{_TIME}(?:Z|[+-]\d{{2}}:?\d{{2}})?)?",
-    rf"\d{{1,2}}\.\d{{1,2}}\.\d{{4}}(?:\s*[,/\[]?\s*{_TIME}\]?)?",
-    rf"{_TIME}\s*[/,|]?\s*\d{{1,2}}[-./]\d{{1,2}}[-./]\d{{4}}",
-    rf"\d{{4}}\.\d{{1,2}}\.\d{{1,2}}(?:\s*/?\s*{_TIME})?",
-    rf"\d{{1,2}}\s+{_MONTHS}\s*,?\s+\d{{4}}(?:\s*-?c[iıuü]\s+il)?(?:\s*[,/]?\s*(?:saat\s+)?{_TIME})?",
-))
-
-_WS_RE = re.compile(r"\s+")
 _BYLINE_RE = re.compile(r"^\s*(?:" + "|".join(BYLINE_LABELS) + r")\b\s*[:\-–—]?\s*", re.IGNORECASE)
-
-
-def clean(value: object) -> str | None:
-    """One line of text: whitespace runs collapsed, ``None`` when empty or not a string."""
-    if not isinstance(value, str):
-        return None
-    value = _WS_RE.sub(" ", value).strip()
-    return value or None
+#: Host labels that are not a site's name.
+GENERIC_LABELS = frozenset({"www", "m", "mobile", "amp", "news", "com", "net", "org", "co", "az", "ru", "uk", "tr",
+                            "info", "gov", "edu", "en", "de", "fr", "es", "it"})
 
 
 def strip_byline_label(value: str | None) -> str | None:
     return clean(_BYLINE_RE.sub("", value)) if value else None
 
 
-def _types(node: Mapping[str, Any]) -> set[str]:
-    kind = node.get("@type")
-    kinds = kind if isinstance(kind, list) else [kind]
-    return {k.rsplit("/", 1)[-1] for k in kinds if isinstance(k, str)}
-
-
-def iter_jsonld(value: Any) -> Iterator[Mapping[str, Any]]:
-    """Every object of a JSON-LD document: lists and ``@graph`` flattened."""
-    if isinstance(value, list):
-        for entry in value:
-            yield from iter_jsonld(entry)
-    elif isinstance(value, dict):
-        yield value
-        if "@graph" in value:
-            yield from iter_jsonld(value["@graph"])
-
-
 def jsonld_person(value: Any) -> str | None:
-    """Names of the persons in a JSON-LD ``author`` value (organisations are not bylines)."""
-    if isinstance(value, str):
-        return clean(value)
-    if isinstance(value, list):
-        names = [n for n in (jsonld_person(v) for v in value) if n]
-        return ", ".join(dict.fromkeys(names)) or None
-    if isinstance(value, dict) and not (_types(value) & {"Organization", "NewsMediaOrganization"}):
-        return clean(value.get("name"))
-    return None
+    """Names of the persons in a JSON-LD ``author`` value, joined (organisations are not bylines)."""
+    return ", ".join(jsonld_people(value)[0]) or None
+
+
+def jsonld_people(value: Any) -> tuple[list[str], list[str]]:
+    """``(persons, organisations)`` of a JSON-LD ``author`` value."""
+    persons: list[str] = []
+    orgs: list[str] = []
+    for entry in value if isinstance(value, list) else [value]:
+        if isinstance(entry, str):
+            p, o = split_byline(entry)
+            persons += p
+            orgs += o
+        elif isinstance(entry, dict):
+            name = decode(entry.get("name"))
+            if not name:
+                continue
+            if types_of(entry) & ORGANISATION_TYPES:
+                orgs.append(name)
+            else:
+                p, o = split_byline(name, persons_only=True)
+                persons += p
+                orgs += o
+    return list(dict.fromkeys(persons)), list(dict.fromkeys(orgs))
 
 
 # --------------------------------------------------------------------------- page
@@ -158,7 +163,7 @@ class GenericArticlePage:
             except ValueError:
                 continue
             for node in iter_jsonld(data):
-                if _types(node) & ARTICLE_TYPES:
+                if types_of(node) & ARTICLE_TYPES:
                     return node
         return {}
 
@@ -178,29 +183,51 @@ class GenericArticlePage:
         return nodes[0] if nodes else None
 
     @cached_property
-    def extracted(self) -> Any:
-        """trafilatura's document (main text tree), or ``None``.
+    def h1s(self) -> list[str]:
+        """Texts of the ``<h1>`` elements outside page chrome (entities decoded)."""
+        return [t for h in self.selector.xpath(f"//h1[not({CHROME})]")
+                if (t := decode(" ".join(h.xpath(".//text()").getall())))]
 
-        Its metadata (title, author, date) is :attr:`extracted_metadata`, computed only when
-        a field falls back that far: it cost a third of the extraction on every page.
-        """
-        try:
-            # trafilatura's fast mode (no readability/jusText fallback) costs half; the full
-            # extraction runs only when the fast one finds (almost) no text.
-            fast = trafilatura.bare_extraction(self.text, options=self._extractor(with_metadata=False, fast=True))
-            if fast is not None and len(getattr(fast, "text", None) or "") >= FAST_ENOUGH_CHARS:
-                return fast
-            return trafilatura.bare_extraction(self.text, options=self._extractor(with_metadata=False))
-        except (ValueError, etree.LxmlError):
-            return None
+    @cached_property
+    def site_names(self) -> list[str]:
+        """What the site calls itself: ``og:site_name`` and kin, the JSON-LD publisher, the host's name."""
+        names = [decode(self.meta.get(k, "").lstrip("@")) for k in META_SITE]
+        publisher = self.jsonld.get("publisher")
+        if isinstance(publisher, dict):
+            names.append(decode(publisher.get("name")))
+        names += title_site_names(decode(self.selector.xpath("//title//text()").get()), self.h1s)
+        host = host_of(self.url)
+        names += [x for x in host.split(".")[:-1] if x not in GENERIC_LABELS]  # espn.com → espn
+        if host:
+            names.append(host)
+        return [n for n in dict.fromkeys(names) if n]
+
+    @cached_property
+    def methods(self) -> dict[str, str]:
+        """Field → the layer that filled it (see :meth:`note`)."""
+        return {}
+
+    @cached_property
+    def flags(self) -> list[str]:
+        """Disagreements noticed while extracting (``date_disagrees``, ``title_h1_unrelated``)."""
+        return []
+
+    def note(self, field: str, method: str | None) -> None:
+        """Record that *method* filled *field* (profiles pass ``profile:<site>``)."""
+        if method:
+            self.methods[field] = method
+
+    def flag(self, name: str) -> None:
+        if name not in self.flags:
+            self.flags.append(name)
 
     @cached_property
     def extracted_metadata(self) -> Any:
-        """trafilatura's metadata of the page (``title``, ``author``, ``date``), as ``bare_extraction(...,
-        with_metadata=True)`` finds it; ``None`` when the main text extraction failed, as there."""
-        if self.extracted is None:
-            return None
-        options = self._extractor(with_metadata=True)
+        """trafilatura's metadata of the page (``title``, ``author``, ``date``), computed only when a
+        field falls back that far (it costs a third of an extraction)."""
+        options = Extractor(output_format="python", with_metadata=True, url=self.url)
+        # no "extensive" date search: it reads a copyright year as January 1st
+        options.date_params = {**(options.date_params or {}), "extensive_search": False}
         try:
             tree = load_html(self.text, options.max_file_size)
             if tree is None:
@@ -209,95 +236,211 @@ class GenericArticlePage:
         except (TypeError, ValueError, etree.LxmlError):
             return None
 
-    def _extractor(self, *, with_metadata: bool, fast: bool = False) -> Extractor:
-        return Extractor(output_format="python", precision=True, comments=False, tables=False,
-                         with_metadata=with_metadata, url=self.url, fast=fast)
-
-    # -- fields ------------------------------------------------------------------------
+    # -- title -------------------------------------------------------------------------
     def title(self) -> str | None:
-        value = clean(self.jsonld.get("headline")) or self._first_meta(META_TITLE)
-        if value:
-            return value
+        value, method = self._title
+        self.note("title", method)
+        return value
+
+    @cached_property
+    def _title(self) -> tuple[str | None, str | None]:
+        structured: list[tuple[str, str]] = []
+        if value := decode(self.jsonld.get("headline")):
+            structured.append(("jsonld", value))
+        if value := self._first_meta(META_TITLE):
+            structured.append(("meta", value))
         node = self.microdata("headline")
-        if node is not None and (value := clean(" ".join(node.xpath(".//text()").getall()))):
-            return value
-        h1 = self.selector.xpath(f"//h1[not({CHROME})]")
-        if len(h1) == 1 and (value := clean(" ".join(h1.xpath(".//text()").getall()))):
-            return value
-        return clean(getattr(self.extracted_metadata, "title", None))
+        if node is not None and (value := decode(" ".join(node.xpath(".//text()").getall()))):
+            structured.append(("meta", value))
+        page_title = decode(self.selector.xpath("//title//text()").get())
+        title, method, flag = choose_title(structured, self.h1s[:3], self.site_names, page_title)
+        if flag:
+            self.flag(flag)
+        if title:
+            return title, method
+        return decode(getattr(self.extracted_metadata, "title", None)), "trafilatura"
+
+    # -- body --------------------------------------------------------------------------
+    @cached_property
+    def _body(self) -> Body:
+        ld = self.jsonld.get("articleBody")
+        return extract_body(self.text, self.url, title=self.title(), jsonld_body=ld if isinstance(ld, str) else None)
 
     def paragraphs(self) -> list[str]:
-        """Main-text paragraphs as trafilatura finds them (the headline itself left out)."""
-        body = getattr(self.extracted, "body", None)
-        if body is None:
-            return []
-        title = self.title()
-        out = []
-        for node in body:
-            if node.tag == "list":
-                out += [t for item in node.iter("item") if (t := clean(" ".join(item.itertext())))]
-                continue
-            text = clean(" ".join(node.itertext()))
-            if text and not (node.tag == "head" and text == title):
-                out.append(text)
-        return out
+        """Main-text paragraphs (the headline itself left out)."""
+        self.note("body", self._body.method)
+        return list(self._body.paragraphs)
 
     def body(self) -> str | None:
         paragraphs = self.paragraphs()
         if paragraphs:
             return "\n\n".join(paragraphs)
-        body = self.jsonld.get("articleBody")
-        if isinstance(body, str) and body.strip():
-            return body.strip()
         node = self.microdata("articleBody")
         if node is not None:
+            self.note("body", "meta")
             return "\n\n".join(t for p in node.xpath(".//p") if (t := clean(" ".join(p.xpath(".//text()").getall()))))
         return None
 
-    def author(self) -> str | None:
-        name = jsonld_person(self.jsonld.get("author"))
-        if name:
-            return name
+    # -- authors -----------------------------------------------------------------------
+    @cached_property
+    def _people(self) -> tuple[list[str], list[str], str | None]:
+        """``(persons, organisations, method)`` of the byline."""
+        persons, orgs = jsonld_people(self.jsonld.get("author"))
+        if persons:
+            return persons, orgs, "jsonld"
+        sites = self.site_names
+        # a byline the page marks up but that names no person (an e-mail, a username) is not
+        # handed to trafilatura, which would make "john_doe99" into "John Doe"
+        marked = bool(self.jsonld.get("author"))
         for key in META_AUTHOR:
             value = clean(self.meta.get(key))
+            marked = marked or bool(value)
             if value and "://" not in value:
-                return strip_byline_label(value)
+                p, o = split_byline(value, sites)
+                orgs += o
+                if p:
+                    return p, orgs, "meta"
         node = self.microdata("author")
         if node is not None:
+            marked = True
             texts = node.xpath(".//*[@itemprop='name']//text()").getall() or node.xpath(".//text()").getall()
-            return strip_byline_label(" ".join(texts))
-        link = self.selector.xpath(f"//a[@rel='author'][not({CHROME})]//text()").getall()
-        if link:
-            return strip_byline_label(" ".join(link))
-        return strip_byline_label(getattr(self.extracted_metadata, "author", None))
+            p, o = split_byline(texts, sites)
+            orgs += o
+            if p:
+                return p, orgs, "meta"
+        links = self.selector.xpath(f"//a[@rel='author'][not({CHROME})][not({TEASER})]")
+        if links:
+            marked = True
+            article = self.selector.xpath("//article[.//h1]")
+            if article:
+                links = article[0].xpath(f".//a[@rel='author'][not({TEASER})]") or links
+            p, o = split_byline([" ".join(a.xpath(".//text()").getall()) for a in links], sites)
+            orgs += o
+            if p:
+                return p, orgs, "visible"
+        value = None if marked else clean(getattr(self.extracted_metadata, "author", None))
+        if value:
+            p, o = split_byline(value.replace(";", ","), sites)
+            orgs += o
+            if p:
+                return p, orgs, "trafilatura"
+        return [], orgs, None
 
+    def authors(self) -> list[str]:
+        persons, _, method = self._people
+        if persons:
+            self.note("authors", method)
+        return list(persons)
+
+    def author(self) -> str | None:
+        """The person names joined by ``, `` (the record's ``author``)."""
+        names = self.authors()
+        if names:
+            self.note("author", self.methods.get("authors"))
+        return ", ".join(names) or None
+
+    def publisher(self) -> str | None:
+        """The organisation behind the article: JSON-LD ``publisher``, an organisation byline, ``og:site_name``."""
+        publisher = self.jsonld.get("publisher")
+        if isinstance(publisher, dict) and (name := decode(publisher.get("name"))):
+            self.note("publisher", "jsonld")
+            return name
+        orgs = self._people[1]
+        if orgs:
+            self.note("publisher", self._people[2] or "meta")
+            return orgs[0]
+        if name := self._first_meta(("og:site_name",)):
+            self.note("publisher", "meta")
+            return name
+        return None
+
+    # -- dates -------------------------------------------------------------------------
     def published_at_raw(self) -> str | None:
-        return (
-            clean(self.jsonld.get("datePublished"))
-            or self._first_meta(META_DATE)
-            or self._microdata_date()
-            or clean(self.selector.xpath(f"//time[@datetime][not({CHROME})]/@datetime").get())
-            or self.visible_date()
-            or clean(getattr(self.extracted_metadata, "date", None))
-        )
+        raw, method = self._published
+        self.note("published_at", method)
+        return raw
+
+    @cached_property
+    def _published(self) -> tuple[str | None, str | None]:
+        structured = [(clean(self.jsonld.get("datePublished")), "jsonld"), (self._first_meta(META_DATE), "meta"),
+                      (self._microdata_date("datePublished"), "meta")]
+        own_time = self.article_time()
+        visible = self.visible_date()
+        found = [(raw, m) for raw, m in (*structured, (own_time, "time"), (visible, "visible")) if raw]
+        if not found:
+            value = clean(getattr(self.extracted_metadata, "date", None))
+            return value, "trafilatura" if value else None
+        first_structured = next((raw for raw, m in found if m in ("jsonld", "meta")), None)
+        if first_structured and visible and (apart := days_apart(first_structured, visible)) is not None and apart > 1:
+            self.flag("date_disagrees")
+        raw, method = found[0]
+        if not has_time(raw):
+            # a bare date gives way to a same-day date line that shows the time
+            for other, other_method in found[1:]:
+                if has_time(other) and (days_apart(raw, other) or 0) <= 1:
+                    return other, other_method
+        return raw, method
+
+    def published_at(self) -> str | None:
+        """``published_at_raw`` read in the offset it states (Baku without one); ``None`` when the
+        reading needs the fetch time (the normalisation pipeline reads it then)."""
+        return read_date(self.published_at_raw())
+
+    def modified_at(self) -> str | None:
+        for raw, method in ((clean(self.jsonld.get("dateModified")), "jsonld"),
+                            (self._first_meta(META_MODIFIED), "meta"),
+                            (self._microdata_date("dateModified"), "meta")):
+            if raw and (value := read_date(raw)):
+                self.note("modified_at", method)
+                return value
+        return None
+
+    def article_time(self) -> str | None:
+        """The article's own ``<time>``: after the headline, outside chrome and teaser lists; its text
+        when its ``datetime`` is missing, unreadable or more than a day away from a full date in its text."""
+        nodes = self.selector.xpath(f"//time[not({CHROME})][not({TEASER})]")
+        if not nodes:
+            return None
+        after = [n for n in nodes if n.xpath("preceding::h1")] if self.h1s else []
+        node = (after or nodes)[0]
+        attr = clean(node.attrib.get("datetime"))
+        text = find_date(node.xpath(".//text()").getall()) or clean(" ".join(node.xpath(".//text()").getall()))
+        text_value = read_date(text) if text and find_date([text]) else None
+        if attr and read_date(attr):
+            if text_value and (days_apart(attr, text) or 0) > 1:
+                return text
+            return attr
+        return text if text_value else attr
 
     def site(self) -> str:
         return host_of(self.url)
 
     def to_item(self) -> Origin:
-        return Origin(url=self.url, title=self.title(), body=self.body(), author=self.author(),
-                      published_at=None, published_at_raw=self.published_at_raw(), site=self.site())
+        title = self.title()
+        body = self.body()
+        authors = self.authors()
+        author = self.author()
+        publisher = self.publisher()
+        raw = self.published_at_raw()
+        published = read_date(raw)
+        modified = self.modified_at()
+        methods = {f: m for f, m in self.methods.items()
+                   if {"title": title, "body": body, "authors": authors, "author": author, "publisher": publisher,
+                       "published_at": raw, "modified_at": modified}.get(f)}
+        return Origin(url=self.url, title=title, body=body, author=author, authors=authors, publisher=publisher,
+                      published_at=published, published_at_raw=raw, modified_at=modified, site=self.site(),
+                      field_methods=methods, flags=list(self.flags))
 
     # -- helpers -----------------------------------------------------------------------
     def _first_meta(self, keys: tuple[str, ...]) -> str | None:
         for key in keys:
-            value = clean(self.meta.get(key))
+            value = decode(self.meta.get(key))
             if value:
                 return value
         return None
 
-    def _microdata_date(self) -> str | None:
-        node = self.microdata("datePublished")
+    def _microdata_date(self, prop: str) -> str | None:
+        node = self.microdata(prop)
         if node is None:
             return None
         return clean(node.attrib.get("content") or node.attrib.get("datetime"))
@@ -309,16 +452,7 @@ class GenericArticlePage:
         for where in (scope, f"(//*[@itemprop='datePublished'][not({CHROME})])[1]"):
             if where and (found := find_date(self.selector.xpath(f"{where}//text()").getall())):
                 return found
-        after_h1 = "[preceding::h1]" if self.selector.xpath(f"//h1[not({CHROME})]") else ""
+        after_h1 = "[preceding::h1]" if self.h1s else ""
         return find_date(self.selector.xpath(
-            f"//body//text()[not(ancestor::script or ancestor::style)][not({CHROME})]{after_h1}").getall())
-
-
-def find_date(texts: list[str]) -> str | None:
-    """The first match of :data:`DATE_PATTERNS` in *texts* (in order), or ``None``."""
-    for text in texts:
-        for pattern in DATE_PATTERNS:
-            match = pattern.search(text)
-            if match:
-                return clean(match.group(0))
-    return None
+            f"//body//text()[not(ancestor::script or ancestor::style)][not({CHROME})][not({TEASER})]{after_h1}"
+        ).getall())

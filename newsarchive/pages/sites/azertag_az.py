@@ -26,11 +26,16 @@ DATELINE = re.compile(
 )
 
 
+PROFILE = "profile:azertag.az"
+
+
 class AzertagArticlePage(GenericArticlePage):
     def paragraphs(self) -> list[str]:
         paragraphs = super().paragraphs()
         if paragraphs:
             first = DATELINE.sub("", paragraphs[0], count=1)
+            if first != paragraphs[0]:
+                self.note("body", PROFILE)
             paragraphs = ([first] if first else []) + paragraphs[1:]
         return paragraphs
 
@@ -38,5 +43,6 @@ class AzertagArticlePage(GenericArticlePage):
         for xpath in DATE_XPATHS:
             found = self.visible_date(xpath)
             if found:
+                self.note("published_at", PROFILE)
                 return found
         return super().published_at_raw()

@@ -1,0 +1,75 @@
+"""Small pure helpers shared by the origin page object and its field modules.
+
+Text cleaning, JSON-LD walking and the XPath of page chrome; no field logic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from w3lib.html import replace_entities
+
+#: schema.org types that describe an article.
+ARTICLE_TYPES = frozenset({
+    "Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "OpinionNewsArticle",
+    "BackgroundNewsArticle", "ReviewNewsArticle", "BlogPosting", "LiveBlogPosting", "Report",
+})
+#: schema.org types of organisations (publishers, never bylines).
+ORGANISATION_TYPES = frozenset({"Organization", "NewsMediaOrganization", "Corporation", "EducationalOrganization",
+                                "GovernmentOrganization", "NGO", "OnlineBusiness"})
+#: Elements whose content is page chrome, never the article's own date or text.
+CHROME = "ancestor-or-self::*[self::header or self::nav or self::footer or self::aside]"
+
+_WS_RE = re.compile(r"\s+")
+_TAG_RE = re.compile(r"<[^<>]{1,200}>")
+
+
+def clean(value: object) -> str | None:
+    """One line of text: whitespace runs collapsed, ``None`` when empty or not a string."""
+    if not isinstance(value, str):
+        return None
+    value = _WS_RE.sub(" ", value).strip()
+    return value or None
+
+
+def decode(value: object) -> str | None:
+    """:func:`clean` after HTML entities (``&#39;``, ``&amp;#8216;``) and stray tags are undone.
+
+    Structured data (JSON-LD, ``<meta content>``) often carries a headline or a name
+    HTML-escaped once or twice.
+    """
+    text = clean(value)
+    if text is None:
+        return None
+    for _ in range(2):
+        if "&" not in text:
+            break
+        text = replace_entities(text)
+    return clean(_TAG_RE.sub(" ", text)) if "<" in text else clean(text)
+
+
+def types_of(node: Mapping[str, Any]) -> set[str]:
+    kind = node.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {k.rsplit("/", 1)[-1] for k in kinds if isinstance(k, str)}
+
+
+def iter_jsonld(value: Any) -> Iterator[Mapping[str, Any]]:
+    """Every object of a JSON-LD document: lists and ``@graph`` flattened."""
+    if isinstance(value, list):
+        for entry in value:
+            yield from iter_jsonld(entry)
+    elif isinstance(value, dict):
+        yield value
+        if "@graph" in value:
+            yield from iter_jsonld(value["@graph"])
+        main = value.get("mainEntity")
+        if isinstance(main, dict | list):
+            yield from iter_jsonld(main)
+
+
+def words(text: str) -> set[str]:
+    """Lower-case word set (for comparing a title with a headline)."""
+    return {w for w in re.findall(r"\w+", text.casefold()) if len(w) > 1 or w.isdigit()}
