@@ -46,7 +46,8 @@ RECORDS = [
            published_at="2025-03-02T12:00:00+04:00"),
 ]
 EDIT_1 = replace(RECORDS[0], body="Ağdam rayonunda 250 ailə köçürüldü.", content_hash="sha256:" + "1" * 64,
-                 fetched_at="2025-03-02T09:30:00Z", views=99)
+                 fetched_at="2025-03-02T09:30:00Z", views=99,
+                 warc_record_id="<urn:uuid:00000000-0000-4000-8000-000000000101>")  # a capture of its own
 
 
 @pytest.fixture
@@ -104,11 +105,10 @@ def test_canned_reports(archive: Path) -> None:
     assert [(r["url"][-1], r["revision_count"]) for r in edited.json()] == [("1", 2)]
 
 
-def test_gone_query_only_where_the_column_exists(archive: Path) -> None:
-    (before,) = fetch(archive, "/archive.json")
-    assert "gone_from_site" not in {q["name"] for q in before.json()["queries"]}
-    with closing(sqlite3.connect(archive)) as conn, conn:  # the column the database developer adds
-        conn.execute("ALTER TABLE articles ADD COLUMN gone_at TEXT")
+def test_gone_from_site(archive: Path) -> None:
+    (before,) = fetch(archive, "/archive/gone_from_site.json?_shape=array")
+    assert before.json() == []
+    with closing(sqlite3.connect(archive)) as conn, conn:
         conn.execute("UPDATE articles SET gone_at = '2025-03-05T00:00:00Z' WHERE url LIKE '%-3'")
     (gone,) = fetch(archive, "/archive/gone_from_site.json?_shape=array")
     assert [(r["url"][-1], r["gone_at"]) for r in gone.json()] == [("3", "2025-03-05T00:00:00Z")]
@@ -117,7 +117,7 @@ def test_gone_query_only_where_the_column_exists(archive: Path) -> None:
 def test_metadata_and_facets(archive: Path) -> None:
     html, facets = fetch(archive, "/archive/articles", "/archive/article_list.json")
     assert "View count (Baxış sayı) at fetch time." in html.text  # items.Article.views, rendered
-    assert "One row per aggregator url" in html.text                # the table list of archive/db.py
+    assert "One row per article, keyed by url" in html.text          # the table list of archive/db.py
     assert "One JSON-lines record: an icma.az article page" in html.text  # schema/article.schema.json
     results = facets.json()["facet_results"]
     assert set(results) == {"source_name", "kind", "lang", "origin_status", "published_day"}
@@ -183,8 +183,8 @@ def test_article_page(archive: Path) -> None:
     # two revisions, the second with its change against the first
     assert page.count('class="na-revision"') == 2
     assert "<del>200 </del><ins>250 </ins>" in page
-    # views: one point from the article row (no observations table yet)
-    assert page.count("<circle") == 2 and "<title>2025-03-02 09:30 UTC: 99</title>" in page
+    # views and comments: one point per capture (observations), two charts
+    assert page.count("<circle") == 4 and "<title>2025-03-02 09:30 UTC: 99</title>" in page
     assert 'href="http://localhost:8080/newsarchive/20250301080000/https://icma.az/news/xeber-1"' in page
     assert 'href="http://localhost:8080/newsarchive/20250302093000/https://icma.az/news/xeber-1"' in page
     assert 'href="http://localhost:8080/newsarchive/20250302093000/https://report.az/xeber/1"' in page
@@ -199,15 +199,12 @@ def test_article_page_escapes_and_404(archive: Path) -> None:
 
 
 def test_article_page_with_observations_and_field_methods(archive: Path) -> None:
-    """With the tables the database developer adds (observations, a per-field method record)."""
+    """A capture between the two of the fixture, and a per-field method record of the origin."""
     url = RECORDS[0].url
     with closing(sqlite3.connect(archive)) as conn, conn:
-        conn.execute("CREATE TABLE observations (article_url TEXT, fetched_at TEXT, status INTEGER, views INTEGER, "
-                     "comments INTEGER, content_hash TEXT, warc_record_id TEXT)")
-        conn.executemany("INSERT INTO observations VALUES (?, ?, 200, ?, ?, NULL, ?)", [
-            (url, "2025-03-01T08:00:00Z", 10, 1, "<urn:uuid:a>"), (url, "2025-03-01T20:00:00Z", 55, 3, "<urn:uuid:b>"),
-            (url, "2025-03-02T09:30:00Z", 99, 4, "<urn:uuid:c>")])
-        conn.execute("ALTER TABLE origins ADD COLUMN field_methods TEXT")
+        conn.execute("INSERT INTO observations (article_url, fetched_at, status, views, comments, warc_record_id, "
+                     "recorded_at) VALUES (?, '2025-03-01T20:00:00Z', 'ok', 55, 3, '<urn:uuid:b>', "
+                     "'2025-03-01T20:00:00Z')", (url,))
         conn.execute("""UPDATE origins SET field_methods = '{"title": "json-ld", "body": "trafilatura"}'""")
     page = article_page(archive, url)
     charts = page[page.index('id="na-charts"'):page.index("<h2>Revisions")]

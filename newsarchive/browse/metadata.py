@@ -24,6 +24,7 @@ from newsarchive.archive import db
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schema" / "article.schema.json"
 _CODE_RE = re.compile(r"``([^`]*)``")
+_ROLE_RE = re.compile(r":\w+:`~?([^`]+)`")
 _TABLE_RE = re.compile(r"^- ``(\w+)``: (.+?)(?=^- |^\S|\Z)", re.MULTILINE | re.DOTALL)
 
 #: Columns that exist only in the database (not in the record).
@@ -42,7 +43,8 @@ DATABASE_COLUMNS: dict[str, str] = {
 
 
 def _plain(doc: str) -> str:
-    return " ".join(_CODE_RE.sub(r"\1", inspect.cleandoc(doc)).split())
+    text = _ROLE_RE.sub(lambda m: m.group(1).rsplit(".", 1)[-1], inspect.cleandoc(doc))  # :func:`a.b.c` -> c
+    return " ".join(_CODE_RE.sub(r"\1", text).split())
 
 
 @functools.cache
