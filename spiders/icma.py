@@ -311,9 +311,12 @@ class IcmaSpider(scrapy.Spider):
         try:
             write(*args, **kwargs)
         except Exception as exc:
-            self.crawler.stats.inc_value("newsarchive/state/failed")
-            logger.error("Incremental state store write failed: %(error)s; the next run will redo this work",
-                         {"error": exc}, exc_info=not isinstance(exc, (sqlite3.Error, OSError)))
+            stats = self.crawler.stats
+            stats.inc_value("newsarchive/state/failed")
+            # the first failure is an ERROR; the others (an outage fails every write) are counted
+            logger.log(logging.ERROR if stats.get_value("newsarchive/state/failed") == 1 else logging.DEBUG,
+                       "Incremental state store write failed: %(error)s; the next run will redo this work",
+                       {"error": exc}, exc_info=not isinstance(exc, (sqlite3.Error, OSError)))
 
     def _remember(self, item: Any, response: Response, spider: scrapy.Spider) -> None:
         """Note an emitted article; it enters the state once the archive holds it (``records_durable``)."""

@@ -40,6 +40,9 @@ class Stats(dict[str, Any]):
     def set_value(self, key: str, value: Any) -> None:
         self[key] = value
 
+    def get_value(self, key: str, default: Any = None) -> Any:
+        return self.get(key, default)
+
 
 class Clock:
     def __init__(self) -> None:

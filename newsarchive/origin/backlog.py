@@ -288,7 +288,9 @@ class Backlog:
         except Exception:  # a store error must not be swallowed: counted, and the run exits non-zero
             self.stats.inc_value("newsarchive/backlog/failed")
             self.stats.inc_value("newsarchive/state/failed")
-            logger.exception("Origin backlog write failed for %(url)s", {"url": item.url})
+            first = self.stats.get_value("newsarchive/backlog/failed") == 1
+            logger.log(logging.ERROR if first else logging.DEBUG, "Origin backlog write failed for %(url)s",
+                       {"url": item.url}, exc_info=first)
 
     def observe(self, item: Article) -> None:
         """Update the backlog with an emitted record's origin outcome."""
