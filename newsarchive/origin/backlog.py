@@ -20,7 +20,8 @@ Storage: two tables of the state store's SQLite file (``origin_backlog``,
 ``origin_backlog_sites``), written through the state store's own connection
 so they commit together with it; in distributed mode two Redis hashes
 (``<prefix>:backlog``, ``<prefix>:backlog:sites``), an entry being claimed by one
-worker per run (``<prefix>:backlog:claim:<url>``, expiring).
+worker at a time (``<prefix>:backlog:claim:<url>``, freed when the entry is
+updated, expiring after an hour if its worker dies).
 
 Stats ``newsarchive/backlog/<name>``: ``size_at_start``, ``size`` and
 ``oldest_age_hours`` (at the end), ``drained`` (entries taken this run),
@@ -191,10 +192,16 @@ class RedisBacklog:
         return Entry(**json.loads(raw)) if raw else None
 
     def put(self, entry: Entry) -> None:
-        self.server.hset(self.key, entry.url, json.dumps(asdict(entry), ensure_ascii=False))
+        with self.server.pipeline() as pipe:
+            pipe.hset(self.key, entry.url, json.dumps(asdict(entry), ensure_ascii=False))
+            pipe.delete(self.claim_prefix + entry.url)  # tried: free for the next run
+            pipe.execute()
 
     def delete(self, url: str) -> None:
-        self.server.hdel(self.key, url)
+        with self.server.pipeline() as pipe:
+            pipe.hdel(self.key, url)
+            pipe.delete(self.claim_prefix + url)
+            pipe.execute()
 
     def due(self, now: str, limit: int) -> tuple[list[Entry], int]:
         sites = {k.decode() if isinstance(k, bytes) else k: json.loads(v)
