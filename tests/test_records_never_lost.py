@@ -177,3 +177,23 @@ def test_list_requests_count_against_the_domain_cap(tmp_path: Path, hostile_sour
     by_url = result.by_url()
     for art in BAKIVAXTI:
         assert (by_url[art.url]["origin_status"], by_url[art.url]["origin_note"]) == ("not_attempted", "domain_cap")
+
+
+# -- a scheduler that refuses (request_dropped) or loses (nothing at all) origin requests ----------
+
+APA_CITED = {a.url for a in SITE.articles() if a.source_url and a.source_url.startswith("https://apa.az/")}
+
+
+@pytest.mark.parametrize(("mode", "note"), [("drop", "dropped_scheduler"), ("lose", "run_ended")])
+def test_records_of_requests_the_scheduler_drops_or_loses_are_written(tmp_path: Path, mode: str, note: str) -> None:
+    settings = {"SCHEDULER": "tests.lossy_scheduler.LossyScheduler", "LOSSY_HOST": "apa.az", "LOSSY_MODE": mode}
+    with MirrorServer(articles=ARTICLES) as mirror:
+        result = run_crawl(mirror, tmp_path, settings=settings)
+    assert result.returncode == 0, result.log[-3000:]
+    assert_every_fetched_article_is_a_record(result)
+    assert len(result.items) == ARTICLES
+    by_url = result.by_url()
+    assert APA_CITED
+    for url in APA_CITED:
+        assert (by_url[url]["origin_status"], by_url[url]["origin_note"]) == ("not_attempted", note)
+    assert result.stats[f"newsarchive/origin/released/{note}"] == len(APA_CITED)
