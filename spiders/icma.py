@@ -46,7 +46,7 @@ from newsarchive.origin.backlog import Backlog, open_backlog_store
 from newsarchive.pages.aggregator import AggregatorPage
 from newsarchive.responses import response_text
 from newsarchive.signals import records_durable
-from newsarchive.state import SeenStore, open_state_store
+from newsarchive.state import SeenEntry, SeenStore, open_state_store
 from spiders.origins import OriginFollower
 
 if TYPE_CHECKING:
@@ -89,6 +89,8 @@ class IcmaSpider(scrapy.Spider):
         self.pending_state: dict[str, dict[str, Any]] = {}  # emitted, not yet durable in the archive
         self.durable_early: set[str] = set()  # durable before item_scraped reached _remember
         self.wait_for_database = False
+        self.state_broken = False  # a state write failed: no more writes this run
+        self.state_unreadable = False  # a state read failed: no more reads this run
         self.backlog: Backlog | None = None
         self.drained: set[str] = set()  # articles whose record came from the origin backlog this run
 
@@ -210,9 +212,7 @@ class IcmaSpider(scrapy.Spider):
 
     def _is_known(self, url: str) -> bool:
         """Archived by an earlier run and too old to re-visit."""
-        if self.seen_store is None:
-            return False
-        entry = self.seen_store.get(canonical_url(url))
+        entry = self._state_get(canonical_url(url))
         return entry is not None and not entry.is_recent(self.now, self.revisit_days)
 
     def _article_request(self, url: str) -> Iterator[scrapy.Request]:
@@ -224,7 +224,7 @@ class IcmaSpider(scrapy.Spider):
             return
         self.scheduled.add(url)
         headers: dict[str, str] = {}
-        entry = self.seen_store.get(url) if self.seen_store is not None else None
+        entry = self._state_get(url)
         if entry is not None:
             if not entry.is_recent(self.now, self.revisit_days):
                 self.crawler.stats.inc_value("newsarchive/incremental/skipped_known")
@@ -303,20 +303,38 @@ class IcmaSpider(scrapy.Spider):
         return iter(())
 
     # -- incremental state ------------------------------------------------------------------
+    def _state_get(self, url: str) -> SeenEntry | None:
+        """The state entry of *url*; after a failed read (Redis down) none, for the rest of the run."""
+        if self.seen_store is None or self.state_unreadable:
+            return None
+        try:
+            return self.seen_store.get(url)
+        except Exception as exc:
+            self.state_unreadable = True
+            self.crawler.stats.inc_value("newsarchive/state/failed")
+            logger.error("Incremental state store read failed: %(error)s; this run treats every article as new",
+                         {"error": exc})
+            return None
+
     def _state_write(self, write: Any, *args: Any, **kwargs: Any) -> None:
         """A write to the state store; a failure (``database is locked``, Redis down) is counted, never swallowed.
 
         ``newsarchive/state/failed`` makes ``scrapy crawl`` exit 1 (:mod:`newsarchive.commands.crawl`).
         """
+        stats = self.crawler.stats
+        if self.state_broken:
+            # after a failure the store is not written again in this run (each write to a locked
+            # SQLite file would wait its timeout); the next run redoes what this one did not record
+            stats.inc_value("newsarchive/state/failed")
+            return
         try:
             write(*args, **kwargs)
         except Exception as exc:
-            stats = self.crawler.stats
+            self.state_broken = True
             stats.inc_value("newsarchive/state/failed")
-            # the first failure is an ERROR; the others (an outage fails every write) are counted
-            logger.log(logging.ERROR if stats.get_value("newsarchive/state/failed") == 1 else logging.DEBUG,
-                       "Incremental state store write failed: %(error)s; the next run will redo this work",
-                       {"error": exc}, exc_info=not isinstance(exc, (sqlite3.Error, OSError)))
+            logger.error("Incremental state store write failed: %(error)s; this run records nothing more in it, "
+                         "the next run will redo this work", {"error": exc},
+                         exc_info=not isinstance(exc, (sqlite3.Error, OSError)))
 
     def _remember(self, item: Any, response: Response, spider: scrapy.Spider) -> None:
         """Note an emitted article; it enters the state once the archive holds it (``records_durable``)."""

@@ -247,6 +247,7 @@ class Backlog:
         self.max_per_run = settings.getint("NEWSARCHIVE_BACKLOG_MAX_PER_RUN")
         self.not_found_hours = settings.getfloat("NEWSARCHIVE_BACKLOG_NOT_FOUND_HOURS")
         self.failed_sites: set[str] = set()  # sites whose backoff grew this run (once per run)
+        self.broken = False  # a write failed: no more writes this run
 
     @classmethod
     def for_crawler(cls, crawler: Crawler, store: BacklogStore) -> Backlog:
@@ -290,14 +291,17 @@ class Backlog:
     def item_scraped(self, item: Any) -> None:
         if not isinstance(item, Article):
             return
+        if self.broken:
+            self.stats.inc_value("newsarchive/backlog/failed")  # not written again in this run
+            return
         try:
             self.observe(item)
         except Exception:  # a store error must not be swallowed: counted, and the run exits non-zero
+            self.broken = True
             self.stats.inc_value("newsarchive/backlog/failed")
             self.stats.inc_value("newsarchive/state/failed")
-            first = self.stats.get_value("newsarchive/backlog/failed") == 1
-            logger.log(logging.ERROR if first else logging.DEBUG, "Origin backlog write failed for %(url)s",
-                       {"url": item.url}, exc_info=first)
+            logger.exception("Origin backlog write failed for %(url)s; this run records nothing more in it",
+                             {"url": item.url})
 
     def observe(self, item: Article) -> None:
         """Update the backlog with an emitted record's origin outcome."""
