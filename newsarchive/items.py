@@ -146,6 +146,12 @@ class Article:
     warc_record_id: str | None = None
     """``WARC-Record-ID`` of the response record holding the raw page, or null."""
 
+    origin_note: str | None = None
+    """Why ``origin_status`` is not ``ok``: a short machine-readable word
+    (``domain_cap``, ``follow_origins_off``, ``http_503``, ``timeout``, ``no_match``,
+    ``dropped_depth``, ``run_ended``, ...; the list is in
+    :mod:`newsarchive.origin.notes`); null when the origin is ``ok``."""
+
     schema_version: str = SCHEMA_VERSION
     """Version of the record shape this record follows (:data:`SCHEMA_VERSION`)."""
 

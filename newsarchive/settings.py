@@ -87,6 +87,12 @@ ADDONS = {
     "newsarchive.addons.DistributedAddon": 100,  # no-op unless NEWSARCHIVE_REDIS_URL is set
 }
 
+# Records waiting for origin requests are never lost when a filter drops one (newsarchive/middlewares/records.py).
+SPIDER_MIDDLEWARES = {
+    "newsarchive.middlewares.records.RecordPassMarker": 5,  # engine side of every filter
+    "newsarchive.middlewares.records.RecordDropGuard": 950,  # spider side of Depth (900) and UrlLength (800)
+}
+
 EXTENSIONS = {
     "newsarchive.extensions.progress.Progress": 500,  # lower than RunReport: cleared before the summary
     "newsarchive.extensions.report.RunReport": 900,
@@ -132,7 +138,9 @@ NEWSARCHIVE_ORIGIN_MATCH_THRESHOLD = 0.85
 NEWSARCHIVE_ORIGIN_MATCH_WINDOW_HOURS = 72
 # Child sitemaps read per source site when resolving home-page-only citations.
 NEWSARCHIVE_ORIGIN_MAX_SITEMAPS = 20
-# Per-run cap on article requests to one source domain.
+# Nesting of sitemap indexes followed on a source site (robots.txt/feed-declared sitemaps are depth 0).
+NEWSARCHIVE_ORIGIN_MAX_SITEMAP_DEPTH = 2
+# Per-run cap on requests to one source domain (articles and its lists: home page, robots.txt, feeds, sitemaps).
 NEWSARCHIVE_ORIGIN_MAX_REQUESTS_PER_DOMAIN = 2000
 # If set, only these source domains (and subdomains) are fetched.
 NEWSARCHIVE_SOURCE_DOMAINS_ALLOW: list[str] = []
@@ -150,6 +158,19 @@ NEWSARCHIVE_REVISIT_DAYS = 2.0
 NEWSARCHIVE_STATE_PATH = f"{DATA_DIR}/state.sqlite3"
 # "Now" for re-visits and relative dates (ISO 8601); empty: the clock. For replays and the mirror.
 NEWSARCHIVE_REFERENCE_TIME = ""
+
+# --- Origin backlog: citations a run could not resolve, retried by later runs (newsarchive/origin/backlog.py)
+# Work through the backlog at the start of every icma run (and with `scrapy crawl sources -a backlog=1`).
+NEWSARCHIVE_BACKLOG_ENABLED = True
+# Hours a site waits after a failed backlog attempt, doubled per further failure, up to _MAX_HOURS.
+NEWSARCHIVE_BACKLOG_BACKOFF_HOURS = 0.5
+NEWSARCHIVE_BACKLOG_BACKOFF_MAX_HOURS = 48.0
+# Attempts (the first run's included) after which a citation leaves the backlog unresolved.
+NEWSARCHIVE_BACKLOG_MAX_ATTEMPTS = 10
+# Backlog entries taken per run (oldest first); 0: all that are due.
+NEWSARCHIVE_BACKLOG_MAX_PER_RUN = 5000
+# A not_found citation leaves the backlog when it is still not found this many hours after the first time.
+NEWSARCHIVE_BACKLOG_NOT_FOUND_HOURS = 24.0
 
 # --- Archive: WARC (newsarchive/middlewares/warc.py) -------------------------
 NEWSARCHIVE_WARC_ENABLED = True
@@ -202,5 +223,7 @@ NEWSARCHIVE_REDIS_IDLE_POLL = 0.1
 NEWSARCHIVE_REDIS_LOCAL_META = ["newsarchive_origin"]
 # The run-wide filter also applies to dont_filter requests (not retries).
 NEWSARCHIVE_REDIS_FILTER_DONT_FILTER = True
+# Seconds a worker keeps retrying an unreachable Redis before it stops (exit 1), leaving its work to others.
+NEWSARCHIVE_REDIS_OUTAGE_TIMEOUT = 30.0
 # Keep the frontier after a finished run (False: the last worker clears it).
 SCHEDULER_PERSIST = False

@@ -67,9 +67,10 @@ class SeenEntry:
 
 
 class StateStore:
-    def __init__(self, path: str | Path, *, batch_size: int = 200) -> None:
+    def __init__(self, path: str | Path, *, batch_size: int = 200, timeout: float = 5.0) -> None:
         self.path = Path(path)
         self.batch_size = batch_size
+        self.timeout = timeout  # seconds a write waits for another connection's lock
         self._pending = 0
         self._conn: sqlite3.Connection | None = None
 
@@ -77,7 +78,7 @@ class StateStore:
         existed = self.path.exists() and self.path.stat().st_size > 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=self.timeout)
             if existed:
                 check = conn.execute("PRAGMA quick_check").fetchone()
                 if not check or check[0] != "ok":
@@ -89,6 +90,11 @@ class StateStore:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(SCHEMA)
             conn.execute("INSERT OR IGNORE INTO state_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise _unreadable(self.path, exc) from exc
+            raise StateStoreError(f"incremental state store {self.path} is locked by another run ({exc}); "
+                                  "run one crawl per data folder at a time (e.g. under flock)") from exc
         except sqlite3.DatabaseError as exc:
             raise StateStoreError(
                 f"incremental state store {self.path} is unreadable ({exc}); restore it from a backup, "
@@ -145,6 +151,11 @@ class StateStore:
                 self._conn.execute("COMMIT")
             self._conn.close()
             self._conn = None
+
+
+def _unreadable(path: Path, exc: Exception) -> StateStoreError:
+    return StateStoreError(f"incremental state store {path} is unreadable ({exc}); restore it from a backup, "
+                           "or delete it to re-crawl everything")
 
 
 class SeenStore(Protocol):

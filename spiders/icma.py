@@ -17,6 +17,7 @@ record then travels with the request for its cited original
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -41,10 +42,12 @@ from newsarchive.items import Article as ArticleItem
 from newsarchive.items import ArticleGone
 from newsarchive.netpolicy import BlockedURLError
 from newsarchive.normalize.dates import parse_datetime, utc_now_iso
+from newsarchive.origin import notes
+from newsarchive.origin.backlog import Backlog, open_backlog_store
 from newsarchive.pages.aggregator import AggregatorPage
 from newsarchive.responses import response_text
 from newsarchive.signals import records_durable
-from newsarchive.state import SeenStore, open_state_store
+from newsarchive.state import SeenEntry, SeenStore, open_state_store
 from spiders.origins import OriginFollower
 
 if TYPE_CHECKING:
@@ -87,6 +90,10 @@ class IcmaSpider(scrapy.Spider):
         self.pending_state: dict[str, dict[str, Any]] = {}  # emitted, not yet durable in the archive
         self.durable_early: set[str] = set()  # durable before item_scraped reached _remember
         self.wait_for_database = False
+        self.state_broken = False  # a state write failed: no more writes this run
+        self.state_unreadable = False  # a state read failed: no more reads this run
+        self.backlog: Backlog | None = None
+        self.drained: set[str] = set()  # articles whose record came from the origin backlog this run
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -116,10 +123,19 @@ class IcmaSpider(scrapy.Spider):
             self.wait_for_database = bool(pipelines.get("pipelines.database.DatabasePipeline")) and \
                 settings.getbool("NEWSARCHIVE_DATABASE_ENABLED", True)
             crawler.signals.connect(self._close_state, signal=signals.spider_closed)
+            store = open_backlog_store(self.seen_store, settings, self.name)
+            if store is not None and settings.getbool("NEWSARCHIVE_BACKLOG_ENABLED"):
+                self.backlog = Backlog.for_crawler(crawler, store)
 
     async def start(self) -> AsyncIterator[Any]:
         if self.seen_store is not None:
             self.crawler.stats.set_value("newsarchive/incremental/known_at_start", self.known_at_start)
+        if self.backlog is not None and self.follow_origins:
+            # citations earlier runs could not resolve, before new work (newsarchive/origin/backlog.py)
+            for item in self.backlog.drain():
+                self.drained.add(item.url)
+                for output in self.origins.follow(item):
+                    yield output
         urls = list(load_json_setting(self.settings, "NEWSARCHIVE_START_URLS", []))
         if "ru" in self.langs and not any(edition_of(u) == "ru" for u in urls):
             urls.append(RU_HOME)
@@ -200,21 +216,19 @@ class IcmaSpider(scrapy.Spider):
 
     def _is_known(self, url: str) -> bool:
         """Archived by an earlier run and too old to re-visit."""
-        if self.seen_store is None:
-            return False
-        entry = self.seen_store.get(canonical_url(url))
+        entry = self._state_get(canonical_url(url))
         return entry is not None and not entry.is_recent(self.now, self.revisit_days)
 
     def _article_request(self, url: str) -> Iterator[scrapy.Request]:
         url = canonical_url(url)
-        if url in self.scheduled or edition_of(url) not in self.langs:
+        if url in self.scheduled or url in self.drained or edition_of(url) not in self.langs:
             return
         if self.max_articles is not None and len(self.scheduled) >= self.max_articles:
             self.crawler.stats.inc_value("newsarchive/discovery/over_max_articles")
             return
         self.scheduled.add(url)
         headers: dict[str, str] = {}
-        entry = self.seen_store.get(url) if self.seen_store is not None else None
+        entry = self._state_get(url)
         if entry is not None:
             if not entry.is_recent(self.now, self.revisit_days):
                 self.crawler.stats.inc_value("newsarchive/incremental/skipped_known")
@@ -255,7 +269,7 @@ class IcmaSpider(scrapy.Spider):
         if response.status == 304:
             stats.inc_value("newsarchive/incremental/not_modified")
             if self.seen_store is not None:
-                self.seen_store.record(canonical_url(response.url), content_hash=None)
+                self._state_write(self.seen_store.record, canonical_url(response.url), content_hash=None)
             return
         html = response_text(response, self.crawler.stats)
         page = AggregatorPage(url=response.url, html=html)
@@ -281,7 +295,7 @@ class IcmaSpider(scrapy.Spider):
         if self.follow_origins:
             yield from self.origins.follow(item)
         else:
-            yield item
+            yield from self.origins.skip(item, notes.FOLLOW_ORIGINS_OFF if item.source_url else notes.NO_CITATION)
 
     def article_failed(self, failure: Any) -> Iterator[ArticleGone]:
         request = failure.request
@@ -298,6 +312,39 @@ class IcmaSpider(scrapy.Spider):
                               warc_record_id=response.meta.get("warc_record_id"))
 
     # -- incremental state ------------------------------------------------------------------
+    def _state_get(self, url: str) -> SeenEntry | None:
+        """The state entry of *url*; after a failed read (Redis down) none, for the rest of the run."""
+        if self.seen_store is None or self.state_unreadable:
+            return None
+        try:
+            return self.seen_store.get(url)
+        except Exception as exc:
+            self.state_unreadable = True
+            self.crawler.stats.inc_value("newsarchive/state/failed")
+            logger.error("Incremental state store read failed: %(error)s; this run treats every article as new",
+                         {"error": exc})
+            return None
+
+    def _state_write(self, write: Any, *args: Any, **kwargs: Any) -> None:
+        """A write to the state store; a failure (``database is locked``, Redis down) is counted, never swallowed.
+
+        ``newsarchive/state/failed`` makes ``scrapy crawl`` exit 1 (:mod:`newsarchive.commands.crawl`).
+        """
+        stats = self.crawler.stats
+        if self.state_broken:
+            # after a failure the store is not written again in this run (each write to a locked
+            # SQLite file would wait its timeout); the next run redoes what this one did not record
+            stats.inc_value("newsarchive/state/failed")
+            return
+        try:
+            write(*args, **kwargs)
+        except Exception as exc:
+            self.state_broken = True
+            stats.inc_value("newsarchive/state/failed")
+            logger.error("Incremental state store write failed: %(error)s; this run records nothing more in it, "
+                         "the next run will redo this work", {"error": exc},
+                         exc_info=not isinstance(exc, (sqlite3.Error, OSError)))
+
     def _remember(self, item: Any, response: Response, spider: scrapy.Spider) -> None:
         """Note an emitted article; it enters the state once the archive holds it (``records_durable``)."""
         if self.seen_store is None or not isinstance(item, ArticleItem):
@@ -318,12 +365,14 @@ class IcmaSpider(scrapy.Spider):
             if entry is None:
                 self.durable_early.add(url)  # committed in the same item's pipeline pass
             else:
-                self.seen_store.record(url, **entry)
-        self.seen_store.commit()
+                self._state_write(self.seen_store.record, url, **entry)
+        self._state_write(self.seen_store.commit)
 
     def _close_state(self, spider: scrapy.Spider) -> None:
+        if self.backlog is not None:
+            self.backlog.finish()
         if self.seen_store is not None:
-            self.seen_store.close()
+            self._state_write(self.seen_store.close)
 
 
 def failure_kind(failure: Any) -> str:

@@ -6,6 +6,12 @@ through the same origin page objects as the icma spider's citations
 (:func:`newsarchive.pages.registry.page_for`) and is yielded as an
 :class:`~newsarchive.items.Origin` record; links the network policy refuses are
 logged and counted, never fetched.
+
+``scrapy crawl sources -a backlog=1`` instead works through the icma spider's
+origin backlog (:mod:`newsarchive.origin.backlog`): the citations earlier runs
+could not resolve, oldest first, each emitted as its updated aggregator record
+(:class:`~newsarchive.items.Article`, through the normal pipelines), without
+fetching icma.az at all.
 """
 
 from __future__ import annotations
@@ -16,13 +22,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import scrapy
+from scrapy import signals
 
 from newsarchive.discovery import canonical_url
 from newsarchive.netpolicy import NetPolicy
+from newsarchive.origin.backlog import Backlog, open_backlog_store
 from newsarchive.pages.registry import page_for
 from newsarchive.responses import response_text
+from newsarchive.state import open_state_store
+from spiders.origins import OriginFollower
 
 if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
     from scrapy.http import Response
 
     from newsarchive.items import Origin
@@ -43,13 +56,44 @@ def read_urls(urls: str | None, file: str | None) -> list[str]:
 class SourcesSpider(scrapy.Spider):
     name = "sources"
 
-    def __init__(self, urls: str | None = None, file: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, urls: str | None = None, file: str | None = None, backlog: str = "0",
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.urls = read_urls(urls, file)
-        if not self.urls:
-            raise ValueError("give origin URLs with -a urls=URL,URL or -a file=PATH")
+        self.drain_backlog = str(backlog).lower() in ("1", "true", "yes", "on")
+        if not self.urls and not self.drain_backlog:
+            raise ValueError("give origin URLs with -a urls=URL,URL or -a file=PATH, or -a backlog=1")
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.drain_backlog:
+            spider.setup_backlog(crawler)
+        return spider
+
+    def setup_backlog(self, crawler: Crawler) -> None:
+        """The icma spider's state store and origin backlog, and a follower for its citations."""
+        self.origins = OriginFollower.from_crawler(crawler)
+        self.state_store = open_state_store(crawler.settings, "icma")
+        store = open_backlog_store(self.state_store, crawler.settings, "icma")
+        if store is None:
+            raise ValueError("the state store has no origin backlog")
+        self.backlog = Backlog.for_crawler(crawler, store)
+        crawler.signals.connect(self._close_state, signal=signals.spider_closed)
+
+    def _close_state(self) -> None:
+        self.backlog.finish()
+        try:
+            self.state_store.close()  # commits the backlog's changes
+        except Exception as exc:
+            self.crawler.stats.inc_value("newsarchive/state/failed")
+            logger.error("Origin backlog could not be saved: %(error)s", {"error": exc})
+
+    async def start(self) -> AsyncIterator[Any]:
+        if self.drain_backlog:
+            for item in self.backlog.drain():
+                for output in self.origins.follow(item):
+                    yield output
         policy = NetPolicy.from_settings(self.settings)
         for url in self.urls:
             reason = policy.check_url(url)

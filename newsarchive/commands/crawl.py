@@ -40,6 +40,10 @@ def run_problems(stats: Mapping[str, Any], report_enabled: bool = True) -> list[
     failed = stats.get(STAT_MONITORS_FAILED) or 0
     if failed:
         problems.append(f"{failed} monitor(s) failed")
+    if stats.get("newsarchive/state/failed"):
+        problems.append(f"{stats['newsarchive/state/failed']} incremental state store write(s) failed")
+    if stats.get("newsarchive/distributed/redis_unavailable"):
+        problems.append("Redis was unreachable for longer than NEWSARCHIVE_REDIS_OUTAGE_TIMEOUT")
     if stats.get(STAT_REPORT_FAILED):
         problems.append("the run report could not be written")
     elif report_enabled and not stats.get(STAT_REPORT_PATH):

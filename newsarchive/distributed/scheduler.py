@@ -33,13 +33,17 @@ import logging
 import os
 import pickle
 import socket
+import time
 import uuid
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.asyncio import call_later, create_looping_call
+from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis import picklecompat
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
@@ -61,6 +65,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STAT = "newsarchive/distributed/"
+#: Set (to the seconds waited) when the worker stopped because Redis stayed unreachable; the crawl exits 1.
+STAT_REDIS_UNAVAILABLE = "newsarchive/distributed/redis_unavailable"
+#: What an unreachable (stopped, restarting, partitioned) Redis raises.
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 DEFAULT_PREFIX = "newsarchive:%(spider)s"
 UNSERIALIZABLE = (ValueError, TypeError, AttributeError, pickle.PicklingError)
 
@@ -138,7 +146,7 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has
     def __init__(self, server: Redis, crawler: Crawler, *, prefix: str = DEFAULT_PREFIX, persist: bool = False,
                  batch: int = 16, heartbeat: float = 1.0, worker_timeout: float = 10.0, idle_poll: float = 0.1,
                  push_delay: float = 0.02, local_meta: list[str] | None = None, worker_id: str = "",
-                 filter_dont_filter: bool = True, serializer: Any = None) -> None:
+                 filter_dont_filter: bool = True, serializer: Any = None, outage_timeout: float = 30.0) -> None:
         if batch < 1:
             raise ValueError(f"NEWSARCHIVE_REDIS_BATCH must be at least 1, got {batch}")
         if worker_timeout <= 2 * heartbeat:
@@ -170,6 +178,9 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has
         self._timer: CallLaterResult | None = None
         self._heartbeat: Any = None
         self._lease_ok = True
+        self.outage_timeout = outage_timeout
+        self._down_since: float | None = None  # monotonic time of the first failure of the current outage
+        self._given_up = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -190,6 +201,7 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has
             local_meta=list(load_json_setting(settings, "NEWSARCHIVE_REDIS_LOCAL_META", ["newsarchive_origin"])),
             worker_id=settings.get("NEWSARCHIVE_REDIS_WORKER_ID") or "",
             filter_dont_filter=settings.getbool("NEWSARCHIVE_REDIS_FILTER_DONT_FILTER", True),
+            outage_timeout=settings.getfloat("NEWSARCHIVE_REDIS_OUTAGE_TIMEOUT"),
         )
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
         return scheduler
@@ -216,6 +228,15 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has
         if self._heartbeat is not None and self._heartbeat.running:
             self._heartbeat.stop()
         self._cancel_timers()
+        try:
+            self._close(reason)
+        except REDIS_DOWN as exc:
+            # Nothing is acknowledged: the requests this worker held stay in its processing set, and
+            # the other workers re-queue them once its heartbeat is older than NEWSARCHIVE_REDIS_WORKER_TIMEOUT.
+            logger.error("Redis is unreachable while closing (%(error)s): this worker's unacknowledged requests "
+                         "are left to the other workers", {"error": exc})
+
+    def _close(self, reason: str) -> None:
         self._collect_finished()
         self.acks += self.inflight.values()  # the engine has drained its slot: all finished
         self.inflight.clear()
@@ -246,8 +267,13 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has
     def has_pending_requests(self) -> bool:
         if self.buffer or self.local:
             return True
-        self._sync()
-        if self.frontier.queued():
+        try:
+            self._sync()
+            queued = self.frontier.queued()
+        except REDIS_DOWN as exc:
+            return self._redis_down(exc)  # keep the engine waiting while Redis may come back
+        self._redis_up()
+        if queued:
             self._wake_soon(0.0)  # another worker may pop it first: ask the engine to try now
             return True
         return False
@@ -258,6 +284,13 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has
         Such a request returns ``True`` here (no ``request_dropped`` signal): the answer
         would cost a round trip per request.
         """
+        try:
+            return self._enqueue(request)
+        except REDIS_DOWN as exc:
+            self._redis_down(exc)
+            return True  # kept (in self.pushes or self.local) until Redis answers again
+
+    def _enqueue(self, request: Request) -> bool:
         if self._is_local(request):
             return self._enqueue_local(request)
         try:
@@ -279,10 +312,14 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has
         return True
 
     def next_request(self) -> Request | None:
-        self._collect_finished()
+        try:
+            self._collect_finished()
+            if not self.buffer and not self.local:
+                self._sync(pop=self.batch)
+                self._redis_up()
+        except REDIS_DOWN as exc:
+            self._redis_down(exc)
         local_best = -self.local[0][0] if self.local else None
-        if not self.buffer and local_best is None:
-            self._sync(pop=self.batch)
         if self.local and (not self.buffer or local_best >= self.buffer[0][1].priority):  # type: ignore[operator]
             _, _, request = heapq.heappop(self.local)
             self.local_inflight.add(request)
@@ -296,13 +333,20 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has
 
     # -- idle: wait while others may still discover work -------------------------------------
     def spider_idle(self, spider: Spider) -> None:
-        self._collect_finished()
-        self._sync()
-        self._sync_busy()
-        reclaimed = self.frontier.reclaim_dead()
-        if reclaimed:
-            self._reclaimed(reclaimed)
-        queued, busy, dead = self.frontier.state()
+        try:
+            self._collect_finished()
+            self._sync()
+            self._sync_busy()
+            reclaimed = self.frontier.reclaim_dead()
+            if reclaimed:
+                self._reclaimed(reclaimed)
+            queued, busy, dead = self.frontier.state()
+        except REDIS_DOWN as exc:
+            if self._redis_down(exc):
+                self._wake_soon(1.0)
+                raise DontCloseSpider from None
+            return
+        self._redis_up()
         if queued or busy or dead:
             self.stats.inc_value(f"{STAT}idle_waits")
             self._wake_soon(0.0 if queued else self.idle_poll)
@@ -318,7 +362,12 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has
         acks, self.acks = self.acks, []
         if not (pushes or acks or pop):
             return
-        queued, popped = self.frontier.sync(pushes, acks, pop)
+        try:
+            queued, popped = self.frontier.sync(pushes, acks, pop)
+        except REDIS_DOWN:
+            self.pushes[:0] = pushes  # sent again with the next sync
+            self.acks[:0] = acks
+            raise
         logger.debug("Frontier sync: %(pushes)d pushed, %(acks)d acknowledged, %(popped)d popped",
                      {"pushes": len(pushes), "acks": len(acks), "popped": len(popped)})
         self.stats.inc_value(f"{STAT}round_trips")
@@ -342,6 +391,8 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has
         self._push_timer = None
         try:
             self._sync()
+        except REDIS_DOWN as exc:
+            self._redis_down(exc)
         except Exception:
             logger.exception("Could not send queued requests to Redis (retrying with the next batch)")
 
@@ -408,6 +459,9 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has
     def _beat(self) -> None:
         try:
             self._beat_once()
+            self._redis_up()
+        except REDIS_DOWN as exc:
+            self._redis_down(exc)
         except Exception:  # a Redis hiccup must not stop the heartbeat for good
             self.stats.inc_value(f"{STAT}heartbeat_errors")
             logger.exception("Heartbeat of worker %(worker)s failed", {"worker": self.worker_id})
@@ -425,6 +479,36 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has
         reclaimed = self.frontier.reclaim_dead()
         if reclaimed:
             self._reclaimed(reclaimed)
+
+    # -- Redis outages: retried for NEWSARCHIVE_REDIS_OUTAGE_TIMEOUT seconds, then the worker stops ----------
+    def _redis_down(self, exc: BaseException) -> bool:
+        """Note a failed Redis call; ``True`` while the outage may still pass, ``False`` once given up."""
+        now = time.monotonic()
+        if self._down_since is None:
+            self._down_since = now
+            self.stats.inc_value(f"{STAT}redis_outages")
+            logger.warning("Redis is unreachable (%(error)s); retrying for up to %(timeout).0fs",
+                           {"error": exc, "timeout": self.outage_timeout})
+        waited = now - self._down_since
+        if waited <= self.outage_timeout:
+            return True
+        if not self._given_up:
+            self._given_up = True
+            self.stats.set_value(STAT_REDIS_UNAVAILABLE, round(waited, 1))
+            logger.error("Redis has been unreachable for %(waited).0fs (NEWSARCHIVE_REDIS_OUTAGE_TIMEOUT): "
+                         "stopping this worker; the requests it had not finished stay with the other workers",
+                         {"waited": waited})
+            engine = self.crawler.engine
+            if hasattr(engine, "close_spider_async"):
+                deferred_from_coro(engine.close_spider_async(reason="redis_unavailable"))
+            else:  # Scrapy < 2.14
+                engine.close_spider(self.spider, "redis_unavailable")
+        return False
+
+    def _redis_up(self) -> None:
+        if self._down_since is not None and not self._given_up:
+            logger.warning("Redis answers again after %(s).1fs", {"s": time.monotonic() - self._down_since})
+            self._down_since = None
 
     def _reclaimed(self, n: int) -> None:
         self.stats.inc_value(f"{STAT}reclaimed", n)
