@@ -196,8 +196,7 @@ class OriginFollower:
         if failure.check(BlockedURLError):
             status, note = "blocked", notes.POLICY
         elif failure.check(ReplayMissError):  # a replay: the runs never fetched it (over the cap, ...)
-            status = "not_found" if failure.request.cb_kwargs.get("method") == "matched" else "not_attempted"
-            note = notes.NOT_IN_ARCHIVE
+            status, note = "not_attempted", notes.NOT_IN_ARCHIVE
         elif failure.check(HttpError) and failure.value.response.status in NOT_FOUND_CODES:
             status = "not_found"
         else:
@@ -289,6 +288,8 @@ class OriginFollower:
     def list_failed(self, failure: Any) -> Iterator[Any]:
         host = failure.request.cb_kwargs["host"]
         self.stats.inc_value("newsarchive/origin/list_failed")
+        if failure.check(ReplayMissError) and host in self.sites:
+            self.sites[host].capped = True  # a replay: the runs never fetched this list (their cap refused it)
         yield from self._guard(self._list_done(host, failure.request),
                                lambda: iter(()), "list_failed", failure.request.url)
 
