@@ -34,10 +34,11 @@ Baselines learn only from good runs
 
 Evidence
     For each drifted field, up to ``NEWSARCHIVE_DRIFT_SAMPLES`` pages where the field
-    was empty are saved under ``NEWSARCHIVE_DRIFT_DIR/<source>/<run time>/``:
-    ``<n>.html`` (the page as received, when the item arrived with its own
-    response; otherwise only the WARC record id) and ``<n>.json`` (URL, fetch time,
-    field, WARC record id), ready to become a fixture.
+    was empty are saved under ``NEWSARCHIVE_DRIFT_DIR/<source>/<run time>/<field>/``
+    (default ``<NEWSARCHIVE_DATA_DIR>/drift``): ``<n>.html`` (the page as received,
+    when the record arrived with its own response; a record completed by an origin
+    follow-up keeps the WARC record id instead) and ``<n>.json`` (URL, fetch time,
+    field, WARC record id, baseline and new rate), ready to become a fixture.
 
 Storage
     Tables ``drift_baselines`` and ``drift_candidates`` in the state file
@@ -63,6 +64,7 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.http import TextResponse
 
 from newsarchive.monitors import Verdict, is_empty
 from newsarchive.state import StateStore
@@ -72,7 +74,6 @@ if TYPE_CHECKING:
     from typing import Self
 
     from scrapy.crawler import Crawler
-    from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
 
@@ -229,7 +230,7 @@ class RunFigures:
         if len(kept) < self.max_samples:
             kept.append(sample)
 
-    def add_item(self, item: Any, response: Response | None) -> None:
+    def add_item(self, item: Any, response: Any) -> None:
         if not ItemAdapter.is_item(item):
             return
         record = ItemAdapter(item).asdict()
@@ -249,9 +250,9 @@ class RunFigures:
             self.figures["icma.az"] = Figures(pages=articles + not_articles, shares={NOT_ARTICLE: not_articles})
 
 
-def _sample(url: Any, record: Mapping[str, Any], response: Response | None) -> Sample:
+def _sample(url: Any, record: Mapping[str, Any], response: Any) -> Sample:
     html = None
-    if response is not None and url and host_of(response.url) == host_of(str(url)):
+    if isinstance(response, TextResponse) and url and host_of(response.url) == host_of(str(url)):
         try:
             html = response.text
         except (AttributeError, ValueError):
@@ -292,9 +293,14 @@ class BaselineStore:
             store.close()
 
     def save_baselines(self, baselines: Mapping[str, Figures]) -> None:
+        """Store the baselines of a good run; a source's pending change is moot once it is back to normal."""
         now = datetime.now(tz=UTC).isoformat()
-        self._write([("INSERT OR REPLACE INTO drift_baselines VALUES (?, ?, ?)", (s, f.to_json(), now))
-                     for s, f in baselines.items()])
+        statements: list[tuple[str, tuple[Any, ...]]] = []
+        for source, figures in baselines.items():
+            statements.append(("INSERT OR REPLACE INTO drift_baselines VALUES (?, ?, ?)",
+                               (source, figures.to_json(), now)))
+            statements.append(("DELETE FROM drift_candidates WHERE source = ?", (source,)))
+        self._write(statements)
 
     def save_candidates(self, candidates: Mapping[str, tuple[Figures, list[Finding]]]) -> None:
         now = datetime.now(tz=UTC).isoformat()
@@ -366,14 +372,15 @@ class DriftTracker:
             max_share_change=settings.getfloat("NEWSARCHIVE_DRIFT_MAX_SHARE_CHANGE"),
         )
         tracker = cls(crawler, BaselineStore(settings["NEWSARCHIVE_STATE_PATH"]), limits,
-                      Path(settings["NEWSARCHIVE_DRIFT_DIR"]), settings.getint("NEWSARCHIVE_DRIFT_BASELINE_PAGES"),
+                      Path(settings.get("NEWSARCHIVE_DRIFT_DIR") or f"{settings['NEWSARCHIVE_DATA_DIR']}/drift"),
+                      settings.getint("NEWSARCHIVE_DRIFT_BASELINE_PAGES"),
                       settings.getint("NEWSARCHIVE_DRIFT_SAMPLES"))
         crawler.signals.connect(tracker.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(tracker.engine_stopped, signal=signals.engine_stopped)
         return tracker
 
-    def item_scraped(self, item: Any, response: Response | None = None) -> None:
-        self.run.add_item(item, response)
+    def item_scraped(self, item: Any, response: Any = None) -> None:
+        self.run.add_item(item, response)  # response: a Failure for records of an errback
 
     def judge(self) -> Verdict:
         """The ``drift`` monitor: compare every source of the run with its baseline."""

@@ -14,8 +14,8 @@ Monitors (the name in the run report), what makes them fail, and their setting:
     ``item_scraped_count`` < min(``NEWSARCHIVE_MONITOR_MIN_ITEMS``, articles the
     run scheduled): a scheduled run that found nothing new passes, a run whose
     listings offered 50 articles and produced none fails. The articles scheduled
-    are ``newsarchive/discovery/articles`` (icma) or, for spiders without that
-    stat, every run is held to the setting.
+    are ``newsarchive/discovery/articles`` (icma) less the re-visits answered
+    ``304 Not Modified``; spiders without that stat are held to the setting.
 ``field_coverage/<field>``
     the share of items with a non-empty field, counted only over items whose type
     and page ``kind`` can have it (``NEWSARCHIVE_MONITOR_COVERAGE_NOT_APPLICABLE``:
@@ -71,6 +71,7 @@ STAT_DB_FAILED = "newsarchive/db/failed"
 STAT_DB_SPOOLED = "newsarchive/db/spooled"
 STAT_DATES_UNPARSED = "newsarchive/dates/unparsed"
 STAT_SCHEDULED = "newsarchive/discovery/articles"
+STAT_NOT_MODIFIED = "newsarchive/incremental/not_modified"
 STAT_INVALID_ITEMS = "spidermon/validation/items/errors"
 
 # Spidermon actions by short name (NEWSARCHIVE_ALERTS); a dotted path names any other action.
@@ -179,10 +180,10 @@ def check_min_items(stats: Mapping[str, Any], minimum: int) -> Verdict:
     required = minimum
     note = ""
     if STAT_SCHEDULED in stats:
-        scheduled = _count(stats, STAT_SCHEDULED)
-        if scheduled < minimum:
-            required = scheduled
-            note = f" (the listings offered {scheduled} articles to fetch)"
+        offered = _count(stats, STAT_SCHEDULED) - _count(stats, STAT_NOT_MODIFIED)
+        if offered < minimum:
+            required = max(offered, 0)
+            note = f" (the listings offered {required} new or changed articles)"
     if items >= required:
         return Verdict(True, f"{items} items >= {required}{note}")
     return Verdict(False, f"{items} items, expected at least {required}{note}")

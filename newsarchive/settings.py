@@ -58,6 +58,9 @@ RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsarchive.middlewares.retry.BackoffRetryMiddleware": 550,
+    # an unreachable host's robots.txt is one WARNING line, not an ERROR (newsarchive/middlewares/robots.py)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newsarchive.middlewares.robots.RobotsTxtMiddleware": 100,
     # below HttpCompression (590) and Redirect (600): raw bodies and every redirect hop
     "newsarchive.middlewares.warc.WarcCaptureMiddleware": 950,
 }
@@ -217,9 +220,9 @@ NEWSARCHIVE_DRIFT_MAX_BODY_DROP = 0.5
 NEWSARCHIVE_DRIFT_MAX_SHARE_CHANGE = 0.3
 # Pages a baseline remembers (older runs fade out proportionally).
 NEWSARCHIVE_DRIFT_BASELINE_PAGES = 1000
-# Sample pages saved per drifted field, and where (data/drift/<source>/<run>/).
+# Sample pages saved per drifted field, and where (<dir>/<source>/<run>/<field>/); empty: <NEWSARCHIVE_DATA_DIR>/drift.
 NEWSARCHIVE_DRIFT_SAMPLES = 3
-NEWSARCHIVE_DRIFT_DIR = f"{DATA_DIR}/drift"
+NEWSARCHIVE_DRIFT_DIR = ""
 
 # --- Distributed mode (newsarchive/distributed) ------------------------------
 # Redis URL of the shared frontier (redis://host:6379/0, unix:///path); empty: one process alone.

@@ -158,6 +158,9 @@ def test_suite_runs_under_spidermon_and_counts_failures() -> None:
     [
         # a scheduled run that found nothing new: the listings offered nothing, no item is fine
         ({"item_scraped_count": 0, "newsarchive/discovery/articles": 0}, 1, True, 0),
+        # re-visits all answered 304 Not Modified: nothing new either
+        ({"item_scraped_count": 0, "newsarchive/discovery/articles": 60, "newsarchive/incremental/not_modified": 60},
+         1, True, 0),
         # the listings offered 50 articles and the run produced none: a broken run
         ({"item_scraped_count": 0, "newsarchive/discovery/articles": 50}, 1, False, 1),
         ({"item_scraped_count": 3, "newsarchive/discovery/articles": 3}, 10, True, 3),

@@ -21,10 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=60, help="number of aggregator articles")
     parser.add_argument("--seed", type=int, default=2025, help="content seed")
     parser.add_argument("--epoch", type=int, default=0, help="later epochs add and edit articles")
+    parser.add_argument("--markup", type=int, default=0, help="1: the article pages' redesign (layout drift)")
     parser.add_argument("--faults", default="{}", help='JSON: {"/path-prefix": {"status": 503, "times": 2}}')
     args = parser.parse_args(argv)
     faults = {prefix: FaultRule(**spec) for prefix, spec in json.loads(args.faults).items()}
-    server = serve(MirrorConfig(seed=args.seed, articles=args.articles, epoch=args.epoch),
+    server = serve(MirrorConfig(seed=args.seed, articles=args.articles, epoch=args.epoch, markup=args.markup),
                    host=args.host, port=args.port, faults=faults)
     url = f"http://{args.host}:{server.server_address[1]}"
     print(url, flush=True)

@@ -212,6 +212,8 @@ class MirrorConfig:
     new_per_epoch: int = 5
     base_time: datetime = datetime(2025, 10, 1, 8, 0, tzinfo=BAKU)
     step: timedelta = timedelta(minutes=23)
+    markup: int = 0
+    """0: icma's layouts (templates 0-3); 1: a redesign (no counters, no author line, body in a new container)."""
 
 
 class MirrorSite:
