@@ -54,10 +54,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
+from scrapy.utils.misc import load_object
 from spidermon import MonitorSuite, monitors
 from spidermon.contrib.scrapy.extensions import Spidermon as SpidermonExtension
 from spidermon.contrib.scrapy.monitors.base import BaseScrapyMonitor
 from spidermon.contrib.scrapy.runners import SpiderMonitorResult, SpiderMonitorRunner
+from spidermon.exceptions import NotConfigured as SpidermonNotConfigured
 from spidermon.settings import MONITOR
 
 if TYPE_CHECKING:
@@ -374,7 +376,12 @@ class RunMonitors(MonitorSuite):  # type: ignore[misc]
         if crawler is not None:
             self.add_monitors([field_coverage_monitor(field, minimum)
                                for field, minimum in coverage_rules(crawler.settings).items()])
-            self.add_monitors_failed_actions(alert_actions(crawler.settings))
+            for path in alert_actions(crawler.settings):
+                try:
+                    self.add_monitors_failed_action(load_object(path))
+                except (SpidermonNotConfigured, ImportError, AttributeError, ValueError) as exc:
+                    logger.error("Alert %(action)s is not usable, no alert will be sent through it: %(error)s",
+                                 {"action": path, "error": exc})
 
     def on_monitors_finished(self, result: Any) -> None:
         self.results = [_result(item) for item in result.monitor_results]
