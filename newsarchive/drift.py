@@ -54,7 +54,6 @@ import logging
 import re
 import sqlite3
 import statistics
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -273,8 +272,10 @@ class BaselineStore:
         try:
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
             try:
-                base = {s: Figures.from_json(f) for s, f in conn.execute("SELECT source, figures FROM drift_baselines")}
-                cand = {s: Figures.from_json(f) for s, f in conn.execute("SELECT source, figures FROM drift_candidates")}
+                base = {s: Figures.from_json(f) for s, f in conn.execute(
+                    "SELECT source, figures FROM drift_baselines")}
+                cand = {s: Figures.from_json(f) for s, f in conn.execute(
+                    "SELECT source, figures FROM drift_candidates")}
             finally:
                 conn.close()
         except sqlite3.OperationalError:  # no drift tables yet
@@ -459,7 +460,7 @@ class DriftTracker:
                                {"source": finding.source, "field": finding.field, "folder": folder})
 
     def _report(self) -> None:
-        from newsarchive.extensions.report import RunReport  # noqa: PLC0415  (the report imports the monitors)
+        from newsarchive.extensions.report import RunReport
 
         report = self.crawler.get_extension(RunReport)
         if report is None:

@@ -49,9 +49,9 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from itemadapter import ItemAdapter
 from scrapy.utils.misc import load_object
@@ -246,6 +246,15 @@ def check_item_validation(stats: Mapping[str, Any], maximum: int) -> Verdict:
 
 # --- the spidermon monitors -----------------------------------------------------------------
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _named(name: str) -> Callable[[_F], _F]:
+    """Spidermon's ``monitors.name`` (untyped), typed: the name a monitor has in the run report."""
+    decorator: Callable[[_F], _F] = monitors.name(name)
+    return decorator
+
+
 class ProjectMonitor(BaseScrapyMonitor):  # type: ignore[misc]
     """A spidermon monitor whose test records its verdict's message for the run report."""
 
@@ -262,54 +271,54 @@ class ProjectMonitor(BaseScrapyMonitor):  # type: ignore[misc]
         self.assertTrue(verdict.passed, verdict.message)
 
 
-@monitors.name("finish_reason")
+@_named("finish_reason")
 class FinishReasonMonitor(ProjectMonitor):
-    @monitors.name("finish_reason")
+    @_named("finish_reason")
     def test_finish_reason(self) -> None:
         self.verdict(check_finish_reason(self.stats, self.settings.getlist("NEWSARCHIVE_MONITOR_FINISH_REASONS")))
 
 
-@monitors.name("min_items")
+@_named("min_items")
 class MinItemsMonitor(ProjectMonitor):
-    @monitors.name("min_items")
+    @_named("min_items")
     def test_min_items(self) -> None:
         self.verdict(check_min_items(self.stats, self.settings.getint("NEWSARCHIVE_MONITOR_MIN_ITEMS")))
 
 
-@monitors.name("error_rate")
+@_named("error_rate")
 class ErrorRateMonitor(ProjectMonitor):
-    @monitors.name("error_rate")
+    @_named("error_rate")
     def test_error_rate(self) -> None:
         self.verdict(check_error_rate(self.stats, self.settings.getfloat("NEWSARCHIVE_MONITOR_MAX_ERROR_RATE")))
 
 
-@monitors.name("unparsed_dates")
+@_named("unparsed_dates")
 class UnparsedDatesMonitor(ProjectMonitor):
-    @monitors.name("unparsed_dates")
+    @_named("unparsed_dates")
     def test_unparsed_dates(self) -> None:
         self.verdict(check_unparsed_dates(self.stats,
                                           self.settings.getfloat("NEWSARCHIVE_MONITOR_MAX_UNPARSED_DATES")))
 
 
-@monitors.name("database")
+@_named("database")
 class DatabaseMonitor(ProjectMonitor):
-    @monitors.name("database")
+    @_named("database")
     def test_database(self) -> None:
         self.verdict(check_database(self.stats))
 
 
-@monitors.name("item_validation")
+@_named("item_validation")
 class ItemValidationMonitor(ProjectMonitor):
-    @monitors.name("item_validation")
+    @_named("item_validation")
     def test_item_validation(self) -> None:
         self.verdict(check_item_validation(self.stats, self.settings.getint("NEWSARCHIVE_MONITOR_MAX_INVALID_ITEMS")))
 
 
-@monitors.name("drift")
+@_named("drift")
 class DriftMonitor(ProjectMonitor):
-    @monitors.name("drift")
+    @_named("drift")
     def test_drift(self) -> None:
-        from newsarchive.drift import DriftTracker  # noqa: PLC0415  (drift imports this module)
+        from newsarchive.drift import DriftTracker
 
         tracker = self.crawler.get_extension(DriftTracker)
         if tracker is None:
@@ -325,7 +334,7 @@ class FieldCoverageMonitor(ProjectMonitor):
     minimum = 1.0
 
     def check_coverage(self) -> None:
-        from newsarchive.extensions.report import RunReport  # noqa: PLC0415  (the report imports this module)
+        from newsarchive.extensions.report import RunReport
 
         report = self.crawler.get_extension(RunReport)
         coverage = report.coverage.table() if report is not None else {}
@@ -338,10 +347,10 @@ def field_coverage_monitor(field: str, minimum: float) -> type[FieldCoverageMoni
     def test_coverage(self: FieldCoverageMonitor) -> None:
         self.check_coverage()
 
-    test = monitors.name(name)(test_coverage)
+    test = _named(name)(test_coverage)
     monitor = type(f"FieldCoverage_{field}", (FieldCoverageMonitor,),
                    {"field": field, "minimum": minimum, "test_coverage": test})
-    return monitors.name(name)(monitor)  # type: ignore[no-any-return]
+    return _named(name)(monitor)
 
 
 def coverage_rules(settings: BaseSettings) -> dict[str, float]:
@@ -390,7 +399,7 @@ class RunMonitors(MonitorSuite):  # type: ignore[misc]
         if crawler is None or crawler.stats is None:
             return
         crawler.stats.set_value(STAT_MONITORS_FAILED, failed)
-        from newsarchive.drift import DriftTracker  # noqa: PLC0415
+        from newsarchive.drift import DriftTracker
 
         tracker = crawler.get_extension(DriftTracker)
         if tracker is not None:

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -17,9 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class FakeTelegram(BaseHTTPRequestHandler):
-    received: list[str] = []
+    received: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802  (http.server's name)
+    def do_GET(self) -> None:
         type(self).received.append(self.path)
         body = b'{"ok": true, "result": {}}'
         self.send_response(200)
@@ -28,7 +29,7 @@ class FakeTelegram(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -48,7 +48,8 @@ class UnreachableRobotsFilter(logging.Filter):
         record.levelname = logging.getLevelName(logging.WARNING)
         record.exc_info = None
         record.exc_text = None
-        record.msg = "Host %(host)s unreachable, robots.txt not fetched (%(error)s); its pages are tried without robots rules"
+        record.msg = ("Host %(host)s unreachable, robots.txt not fetched (%(error)s); "
+                      "its pages are tried without robots rules")
         record.args = {"host": host, "error": f"{type(error).__name__}: {error}" if error is not None else "?"}
         self.unreachable.add(host)
         return True
