@@ -163,3 +163,18 @@ def test_markup_change_fails_the_run_until_accepted(tmp_path: Path) -> None:
     result, report = drift_crawl(out, markup=1)
     assert result.returncode == 0, [m for m in report["monitors"] if not m["passed"]]
     assert drift_monitor(report)["passed"]
+
+
+def test_status_lists_baselines_and_pending_changes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from newsarchive.commands.drift import Command
+
+    store = BaselineStore(tmp_path / "state.sqlite3")
+    store.save_baselines({"icma.az/az/news": figures(40, {"views": 40, "author": 30})})
+    found = compare("icma.az/az/news", figures(40, {"views": 40, "author": 30}), figures(20, {"author": 30}), LIMITS)
+    assert found is not None
+    store.save_candidates({"icma.az/az/news": (figures(20, {}), found)})
+    Command.status(store)
+    out = capsys.readouterr().out
+    assert "icma.az/az/news" in out and "author 75%  views 100%" in out
+    assert "Changes waiting for `scrapy drift accept`:" in out
+    assert "icma.az/az/news: views 1.00 → 0.00" in out
