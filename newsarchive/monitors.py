@@ -36,6 +36,8 @@ Monitors (the name in the run report), what makes them fail, and their setting:
     ``NEWSARCHIVE_MONITOR_MAX_INVALID_ITEMS``.
 ``drift``
     a source's figures left its baseline (:mod:`newsarchive.drift`).
+``alerts`` (only when one is not usable)
+    an action of ``NEWSARCHIVE_ALERTS`` could not be set up (missing token or library).
 
 When all monitors have run, :meth:`RunMonitors.on_monitors_finished` sets
 ``newsarchive/monitors/failed`` (read by ``scrapy crawl``'s exit status) and
@@ -381,6 +383,7 @@ class RunMonitors(MonitorSuite):  # type: ignore[misc]
     def __init__(self, *args: Any, crawler: Crawler | None = None, **kwargs: Any) -> None:
         super().__init__(*args, crawler=crawler, **kwargs)
         self.results: list[MonitorResult] = []
+        self.alert_problems: list[str] = []
         self.add_monitors(MONITORS)
         if crawler is not None:
             self.add_monitors([field_coverage_monitor(field, minimum)
@@ -391,9 +394,12 @@ class RunMonitors(MonitorSuite):  # type: ignore[misc]
                 except (SpidermonNotConfigured, ImportError, AttributeError, ValueError) as exc:
                     logger.error("Alert %(action)s is not usable, no alert will be sent through it: %(error)s",
                                  {"action": path, "error": exc})
+                    self.alert_problems.append(f"{path.rsplit('.', 1)[-1]}: {exc}")
 
     def on_monitors_finished(self, result: Any) -> None:
         self.results = [_result(item) for item in result.monitor_results]
+        if self.alert_problems:  # an alert that cannot be sent is a failure of the run, not a footnote
+            self.results.append(MonitorResult("alerts", False, "; ".join(self.alert_problems)))
         failed = sum(not r.passed for r in self.results)
         crawler = self._crawler
         if crawler is None or crawler.stats is None:

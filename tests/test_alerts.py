@@ -77,3 +77,12 @@ def test_a_good_run_sends_nothing(tmp_path: Path, telegram: tuple[str, list[str]
     run = crawl(tmp_path, api)
     assert run.returncode == 0, run.stderr[-3000:]
     assert received == []
+
+
+def test_an_alert_that_cannot_be_sent_fails_the_run(tmp_path: Path, telegram: tuple[str, list[str]]) -> None:
+    api, received = telegram
+    run = crawl(tmp_path, api, "-s", "SPIDERMON_TELEGRAM_SENDER_TOKEN=")
+    assert run.returncode == 1, run.stderr[-3000:]
+    assert "Alert newsarchive.alerts.TelegramAlert is not usable" in run.stderr
+    assert "FAIL  alerts" in run.stderr and "SPIDERMON_TELEGRAM_SENDER_TOKEN" in run.stderr
+    assert received == []
