@@ -12,9 +12,12 @@ Docs: https://docs.scrapy.org/en/latest/topics/settings.html
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from newsarchive.feeds import preset
+from newsarchive.items import Article
 
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "article.schema.json"
 DATA_DIR = os.environ.get("NEWSARCHIVE_DATA_DIR", "data").rstrip("/")
 
 BOT_NAME = "newsarchive"
@@ -61,6 +64,9 @@ RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsarchive.middlewares.retry.BackoffRetryMiddleware": 550,
+    # an unreachable host's robots.txt is one WARNING line, not an ERROR (newsarchive/middlewares/robots.py)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newsarchive.middlewares.robots.RobotsTxtMiddleware": 100,
     # below HttpCompression (590) and Redirect (600): raw bodies and every redirect hop
     "newsarchive.middlewares.warc.WarcCaptureMiddleware": 950,
 }
@@ -78,6 +84,8 @@ SCHEDULER_DISK_QUEUE = "newsarchive.queues.CrashTolerantLifoDiskQueue"
 # --- Item flow: normalise first, archive last ------------------------------
 ITEM_PIPELINES = {
     "pipelines.normalize.NormalizePipeline": 300,
+    # every article record against schema/article.schema.json; errors counted in spidermon/validation/*
+    "spidermon.contrib.scrapy.pipelines.ItemValidationPipeline": 800,
     "pipelines.database.DatabasePipeline": 900,
 }
 
@@ -96,6 +104,9 @@ SPIDER_MIDDLEWARES = {
 EXTENSIONS = {
     "newsarchive.extensions.progress.Progress": 500,  # lower than RunReport: cleared before the summary
     "newsarchive.extensions.report.RunReport": 900,
+    # below RunReport: the monitors run (spider_closed) before the report reads their results
+    "newsarchive.monitors.Spidermon": 800,
+    "newsarchive.drift.DriftTracker": 700,  # layout-drift figures per source (newsarchive/drift.py)
 }
 
 # --- Security: no remote access to a running crawl --------------------------
@@ -197,7 +208,7 @@ NEWSARCHIVE_PROGRESS_INTERVAL = 2.0
 # finish_reason values that count as a complete run.
 NEWSARCHIVE_MONITOR_FINISH_REASONS = ["finished"]
 # Minimum share of items with a non-empty field (merged over these defaults; null disables a field).
-NEWSARCHIVE_MONITOR_FIELD_COVERAGE = {"title": 1.0, "body": 0.95, "published_at": 0.8, "source_name": 0.95}
+NEWSARCHIVE_MONITOR_FIELD_COVERAGE = {"title": 1.0, "body": 0.95, "published_at": 0.95, "source_name": 0.95}
 # Max (ERROR + CRITICAL log lines) / downloader/request_count.
 NEWSARCHIVE_MONITOR_MAX_ERROR_RATE = 0.1
 # Max newsarchive/dates/unparsed / item_scraped_count.
@@ -206,6 +217,41 @@ NEWSARCHIVE_MONITOR_MAX_UNPARSED_DATES = 0.05
 NEWSARCHIVE_MONITOR_MIN_ITEMS = 1
 # Where run reports go.
 NEWSARCHIVE_RUNS_DIR = f"{DATA_DIR}/runs"
+# Fields a page kind never has: left out of that field's coverage (story pages: no archive line, counters, link).
+NEWSARCHIVE_MONITOR_COVERAGE_NOT_APPLICABLE = {
+    "story": ["published_at", "published_at_raw", "views", "comments", "source_url", "origin_url"],
+}
+# Max records that fail schema/article.schema.json (spidermon/validation/items/errors).
+NEWSARCHIVE_MONITOR_MAX_INVALID_ITEMS = 0
+# Alerts when a monitor fails: "email", "slack", "telegram", "sentry" or dotted paths of spidermon actions;
+# each reads its SPIDERMON_* settings (SPIDERMON_TELEGRAM_SENDER_TOKEN, SPIDERMON_SMTP_HOST, ...).
+NEWSARCHIVE_ALERTS: list[str] = []
+# Telegram Bot API base URL of the "telegram" alert.
+NEWSARCHIVE_ALERT_TELEGRAM_API = "https://api.telegram.org"
+
+# --- Spidermon: runs the monitors (newsarchive/monitors.py) and validates items --------
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["newsarchive.monitors.RunMonitors"]
+# Article records only (the sources spider's Origin records have their own shape); a deployed egg
+# without schema/ validates nothing (item_validation then passes with 0 records checked).
+SPIDERMON_VALIDATION_SCHEMAS = {Article: str(SCHEMA_PATH)} if SCHEMA_PATH.exists() else {}
+
+# --- Layout drift (newsarchive/drift.py): per-source baselines in the state file ----
+NEWSARCHIVE_DRIFT_ENABLED = True
+# A source is judged only once its baseline holds this many pages, and the run this many.
+NEWSARCHIVE_DRIFT_MIN_PAGES = 20
+NEWSARCHIVE_DRIFT_MIN_RUN_PAGES = 10
+# Drift: a field's fill rate falls by more than this (absolute share, 0..1).
+NEWSARCHIVE_DRIFT_MAX_FILL_DROP = 0.3
+# Drift: the median or 10th-percentile body length falls by more than this fraction.
+NEWSARCHIVE_DRIFT_MAX_BODY_DROP = 0.5
+# Drift: the share of an extraction method, or of not-an-article pages, moves by more than this.
+NEWSARCHIVE_DRIFT_MAX_SHARE_CHANGE = 0.3
+# Pages a baseline remembers (older runs fade out proportionally).
+NEWSARCHIVE_DRIFT_BASELINE_PAGES = 1000
+# Sample pages saved per drifted field, and where (<dir>/<source>/<run>/<field>/); empty: <NEWSARCHIVE_DATA_DIR>/drift.
+NEWSARCHIVE_DRIFT_SAMPLES = 3
+NEWSARCHIVE_DRIFT_DIR = ""
 
 # --- Distributed mode (newsarchive/distributed) ------------------------------
 # Redis URL of the shared frontier (redis://host:6379/0, unix:///path); empty: one process alone.

@@ -15,6 +15,8 @@ COMMANDS_MODULE = "newsarchive.commands"
 EXTENSIONS = {
     "newsarchive.extensions.progress.Progress": 500,  # clears its line before the report prints
     "newsarchive.extensions.report.RunReport": 900,
+    "newsarchive.monitors.Spidermon": 800,
+    "newsarchive.drift.DriftTracker": 700,
 }
 ITEM_PIPELINES = {}
 DOWNLOADER_MIDDLEWARES = {}

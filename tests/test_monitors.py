@@ -1,27 +1,32 @@
-"""Monitor thresholds, table-driven (stats in, pass/fail out); no crawl."""
+"""Monitor thresholds, table-driven (stats in, verdict out), and the spidermon suite built from settings."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from scrapy import Spider
 from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
+from spidermon.runners import MonitorRunner
 
+from newsarchive import settings as project_settings
 from newsarchive.items import Article, Origin
 from newsarchive.monitors import (
     CoverageCounter,
-    DatabaseMonitor,
-    ErrorRateMonitor,
     FieldCoverage,
-    FieldCoverageMonitor,
-    FinishReasonMonitor,
-    MinItemsMonitor,
-    Monitor,
-    MonitorResult,
-    UnparsedDatesMonitor,
-    build_monitors,
+    RunMonitors,
+    Verdict,
+    alert_actions,
+    check_database,
+    check_error_rate,
+    check_field_coverage,
+    check_finish_reason,
+    check_item_validation,
+    check_min_items,
+    check_unparsed_dates,
+    coverage_rules,
     is_empty,
-    run_monitors,
 )
 
 
@@ -38,7 +43,7 @@ from newsarchive.monitors import (
 )
 def test_finish_reason(reason: str | None, accepted: tuple[str, ...], passed: bool) -> None:
     stats = {} if reason is None else {"finish_reason": reason}
-    assert FinishReasonMonitor(accepted).check(stats, {}).passed is passed
+    assert check_finish_reason(stats, accepted).passed is passed
 
 
 @pytest.mark.parametrize(
@@ -47,7 +52,7 @@ def test_finish_reason(reason: str | None, accepted: tuple[str, ...], passed: bo
 )
 def test_min_items(items: int | None, minimum: int, passed: bool) -> None:
     stats = {} if items is None else {"item_scraped_count": items}
-    assert MinItemsMonitor(minimum).check(stats, {}).passed is passed
+    assert check_min_items(stats, minimum).passed is passed
 
 
 @pytest.mark.parametrize(
@@ -64,9 +69,7 @@ def test_min_items(items: int | None, minimum: int, passed: bool) -> None:
 )
 def test_field_coverage(entry: FieldCoverage | None, minimum: float, passed: bool) -> None:
     coverage = {} if entry is None else {"body": entry}
-    result = FieldCoverageMonitor("body", minimum).check({}, coverage)
-    assert result.name == "field_coverage/body"
-    assert result.passed is passed
+    assert check_field_coverage(coverage, "body", minimum).passed is passed
 
 
 @pytest.mark.parametrize(
@@ -83,7 +86,7 @@ def test_field_coverage(entry: FieldCoverage | None, minimum: float, passed: boo
     ],
 )
 def test_error_rate(stats: dict[str, Any], maximum: float, passed: bool) -> None:
-    assert ErrorRateMonitor(maximum).check(stats, {}).passed is passed
+    assert check_error_rate(stats, maximum).passed is passed
 
 
 @pytest.mark.parametrize(
@@ -94,7 +97,7 @@ def test_unparsed_dates(unparsed: int | None, items: int, passed: bool) -> None:
     stats: dict[str, Any] = {"item_scraped_count": items}
     if unparsed is not None:
         stats["newsarchive/dates/unparsed"] = unparsed
-    assert UnparsedDatesMonitor(0.05).check(stats, {}).passed is passed
+    assert check_unparsed_dates(stats, 0.05).passed is passed
 
 
 @pytest.mark.parametrize(
@@ -106,54 +109,91 @@ def test_unparsed_dates(unparsed: int | None, items: int, passed: bool) -> None:
     ],
 )
 def test_database(stats: dict[str, Any], passed: bool) -> None:
-    result = DatabaseMonitor().check(stats, {})
+    result = check_database(stats)
     assert result.passed is passed
     if not passed:
         assert "7 records spooled" in result.message
 
 
-def test_defaults_from_empty_settings() -> None:
-    monitors = build_monitors(Settings())
-    names = [monitor.name for monitor in monitors]
-    assert names == [
-        "finish_reason", "min_items", "field_coverage/title", "field_coverage/body",
-        "field_coverage/published_at", "field_coverage/source_name", "error_rate", "unparsed_dates", "database",
-    ]
-    thresholds = {m.name: m.minimum for m in monitors if isinstance(m, FieldCoverageMonitor)}
-    assert thresholds == {"field_coverage/title": 1.0, "field_coverage/body": 0.95,
-                          "field_coverage/published_at": 0.8, "field_coverage/source_name": 0.95}
+def suite_for(settings: dict[str, Any]) -> RunMonitors:
+    values = {k: v for k, v in vars(project_settings).items() if k.isupper()}
+    crawler = get_crawler(Spider, {**values, **settings})
+    return RunMonitors(crawler=crawler)
+
+
+def test_suite_from_project_settings() -> None:
+    suite = suite_for({})
+    names = sorted(monitor.method_name for monitor in suite.all_monitors)
+    assert names == sorted([
+        "finish_reason", "min_items", "error_rate", "unparsed_dates", "database", "item_validation", "drift",
+        "field_coverage/title", "field_coverage/body", "field_coverage/published_at", "field_coverage/source_name",
+    ])
+    assert suite.monitors_failed_actions == []  # no alert unless asked for
 
 
 def test_thresholds_from_settings_including_json_from_the_command_line() -> None:
     settings = Settings()
+    settings.setdict({"NEWSARCHIVE_MONITOR_FIELD_COVERAGE": {"title": 1.0, "body": 0.95, "source_name": 0.95}})
     settings.setdict({
-        "NEWSARCHIVE_MONITOR_MIN_ITEMS": "50",
-        "NEWSARCHIVE_MONITOR_MAX_ERROR_RATE": "0.2",
-        "NEWSARCHIVE_MONITOR_MAX_UNPARSED_DATES": "0.01",
         "NEWSARCHIVE_MONITOR_FIELD_COVERAGE": '{"body": 0.5, "source_name": null, "author": 0.3}',
-        "NEWSARCHIVE_MONITOR_FINISH_REASONS": "finished,closespider_itemcount",
+        "NEWSARCHIVE_ALERTS": "telegram,my.module.Action",
     }, priority="cmdline")
-    by_name = {monitor.name: monitor for monitor in build_monitors(settings)}
-    assert by_name["min_items"].minimum == 50  # type: ignore[attr-defined]
-    assert by_name["error_rate"].maximum == 0.2  # type: ignore[attr-defined]
-    assert by_name["unparsed_dates"].maximum == 0.01  # type: ignore[attr-defined]
-    assert by_name["finish_reason"].accepted == ("finished", "closespider_itemcount")  # type: ignore[attr-defined]
-    assert by_name["field_coverage/body"].minimum == 0.5  # type: ignore[attr-defined]
-    assert by_name["field_coverage/title"].minimum == 1.0  # type: ignore[attr-defined]  # default kept
-    assert "field_coverage/source_name" not in by_name  # null switches a field off
-    assert by_name["field_coverage/author"].minimum == 0.3  # type: ignore[attr-defined]
+    assert coverage_rules(settings) == {"body": 0.5, "author": 0.3}
+    assert alert_actions(settings) == ["newsarchive.alerts.TelegramAlert", "my.module.Action"]
 
 
-def test_a_crashing_monitor_fails_without_hiding_the_others() -> None:
-    class Broken(Monitor):
-        name = "broken"
+def test_suite_runs_under_spidermon_and_counts_failures() -> None:
+    suite = suite_for({"NEWSARCHIVE_MONITOR_MIN_ITEMS": 10, "NEWSARCHIVE_DRIFT_ENABLED": False})
+    stats = {"finish_reason": "finished", "item_scraped_count": 3, "downloader/request_count": 10,
+             "newsarchive/discovery/articles": 40}
+    result = MonitorRunner().run(suite, stats=stats, crawler=suite._crawler, spider=None)
+    failed = {r.name: r.message for r in suite.results if not r.passed}
+    assert failed == {"min_items": "3 items, expected at least 10"}
+    assert not result.all_monitors_passed
+    assert suite._crawler.stats.get_value("newsarchive/monitors/failed") == 1
 
-        def check(self, stats: Any, coverage: Any) -> MonitorResult:
-            raise KeyError("boom")
 
-    results = run_monitors([Broken(), MinItemsMonitor(1)], {"item_scraped_count": 3}, {})
-    assert [(r.name, r.passed) for r in results] == [("broken", False), ("min_items", True)]
-    assert "crashed" in results[0].message
+@pytest.mark.parametrize(
+    ("stats", "minimum", "passed", "required"),
+    [
+        # a scheduled run that found nothing new: the listings offered nothing, no item is fine
+        ({"item_scraped_count": 0, "newsarchive/discovery/articles": 0}, 1, True, 0),
+        # re-visits all answered 304 Not Modified: nothing new either
+        ({"item_scraped_count": 0, "newsarchive/discovery/articles": 60, "newsarchive/incremental/not_modified": 60},
+         1, True, 0),
+        # the listings offered 50 articles and the run produced none: a broken run
+        ({"item_scraped_count": 0, "newsarchive/discovery/articles": 50}, 1, False, 1),
+        ({"item_scraped_count": 3, "newsarchive/discovery/articles": 3}, 10, True, 3),
+        ({"item_scraped_count": 2, "newsarchive/discovery/articles": 3}, 10, False, 3),
+        ({"item_scraped_count": 0}, 1, False, 1),  # a spider without the stat: the setting alone
+    ],
+)
+def test_min_items_follows_what_the_listings_offered(stats: dict[str, Any], minimum: int, passed: bool,
+                                                     required: int) -> None:
+    verdict = check_min_items(stats, minimum)
+    assert verdict.passed is passed
+    assert f"least {required}" in verdict.message or f">= {required}" in verdict.message
+
+
+@pytest.mark.parametrize(
+    ("stats", "passed"),
+    [
+        ({}, True),
+        ({"spidermon/validation/items": 10}, True),
+        ({"spidermon/validation/items": 10, "spidermon/validation/items/errors": 2,
+          "spidermon/validation/fields/errors": 2,
+          "spidermon/validation/fields/errors/does_not_match_pattern/views": 2}, False),
+    ],
+)
+def test_item_validation(stats: dict[str, Any], passed: bool) -> None:
+    verdict = check_item_validation(stats, 0)
+    assert verdict.passed is passed
+    if not passed:
+        assert "2 of 10 records" in verdict.message and "views" in verdict.message
+
+
+def test_verdict_is_a_value() -> None:
+    assert Verdict(True, "x") == Verdict(True, "x")
 
 
 @pytest.mark.parametrize(
@@ -163,6 +203,27 @@ def test_a_crashing_monitor_fails_without_hiding_the_others() -> None:
 )
 def test_is_empty(value: Any, empty: bool) -> None:
     assert is_empty(value) is empty
+
+
+def test_coverage_leaves_out_fields_a_page_kind_never_has() -> None:
+    counter = CoverageCounter(project_settings.NEWSARCHIVE_MONITOR_COVERAGE_NOT_APPLICABLE)
+    for number in range(8):
+        counter.add(Article(url=f"n{number}", kind="news", title="T", published_at="2025-01-01T00:00:00+04:00",
+                            views=3))
+    for number in range(4):
+        counter.add(Article(url=f"s{number}", kind="story", title="T"))  # no archive line, no counters
+    table = counter.table()
+    assert table["published_at"] == FieldCoverage(items=8, filled=8)
+    assert table["views"] == FieldCoverage(items=8, filled=8)
+    assert table["title"] == FieldCoverage(items=12, filled=12)
+    assert check_field_coverage(table, "published_at", 0.95).passed
+    # without the rule, the story pages pull published_at to 67 %
+    plain = CoverageCounter()
+    for number in range(8):
+        plain.add(Article(url=f"n{number}", kind="news", published_at="2025-01-01T00:00:00+04:00"))
+    for number in range(4):
+        plain.add(Article(url=f"s{number}", kind="story"))
+    assert not check_field_coverage(plain.table(), "published_at", 0.95).passed
 
 
 def test_coverage_counts_fields_per_item_type() -> None:

@@ -26,7 +26,7 @@ from newsarchive.commands.crawl import run_problems
 from newsarchive.extensions.progress import Progress
 from newsarchive.extensions.report import RunReport, redact, render_summary, run_file_name, summary_numbers
 from newsarchive.items import Article
-from newsarchive.monitors import MinItemsMonitor, MonitorResult
+from newsarchive.monitors import MonitorResult, check_min_items
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,7 +90,8 @@ def test_failed_monitor_exits_one(tmp_path: Path) -> None:
     failed = [m for m in report["monitors"] if not m["passed"]]
     assert [m["name"] for m in failed] == ["min_items"]
     assert "ERROR: Monitor min_items failed: 3 items, expected at least 1000" in run.log
-    assert "FAILED (1 of 9 monitors)" in run.log
+    assert "FAILED (1 of 11 monitors)" in run.log
+    assert "[Spidermon] min_items/min_items... FAIL" in run.log  # run by spidermon
     assert "Exit status 1: 1 monitor(s) failed" in run.log
 
 
@@ -132,8 +133,8 @@ def make_report(tmp_path: Path, **settings: Any) -> tuple[RunReport, Any]:
     return RunReport.from_crawler(crawler), crawler
 
 
-def test_extension_counts_coverage_and_sets_stats(tmp_path: Path) -> None:
-    report, crawler = make_report(tmp_path)
+def test_extension_counts_coverage_and_fails_when_no_monitor_ran(tmp_path: Path) -> None:
+    report, crawler = make_report(tmp_path)  # no Spidermon extension in this crawler
     for number in range(3):
         report.item_scraped(Article(url=f"u{number}", title="T", body="B", source_name="S",
                                     published_at=None if number == 0 else "2025-01-01T00:00:00+04:00"))
@@ -141,11 +142,12 @@ def test_extension_counts_coverage_and_sets_stats(tmp_path: Path) -> None:
     crawler.stats.set_value("finish_reason", "finished")
     report.spider_closed(Spider(name="unit"), "finished")
     stats = crawler.stats.get_stats()
-    assert stats["newsarchive/monitors/failed"] == 1  # published_at 2/3 < 0.8
+    assert stats["newsarchive/monitors/failed"] == 1  # an unchecked run is not a good run
     path = Path(stats["newsarchive/report/path"])
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["coverage"]["published_at"] == {"items": 3, "filled": 2, "ratio": 0.6667}
     assert data["ok"] is False
+    assert data["monitors"][0]["name"] == "monitors"
     assert run_problems(stats) == ["1 monitor(s) failed"]
 
 
@@ -220,7 +222,7 @@ def test_run_problems(stats: dict[str, Any], enabled: bool, problems: list[str])
 
 
 def test_min_items_message() -> None:
-    assert MinItemsMonitor(2).check({"item_scraped_count": 1}, {}).message == "1 items, expected at least 2"
+    assert check_min_items({"item_scraped_count": 1}, 2).message == "1 items, expected at least 2"
 
 
 # --- progress line ---------------------------------------------------------------

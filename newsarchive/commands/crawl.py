@@ -5,8 +5,8 @@ With ``COMMANDS_MODULE = "newsarchive.commands"`` this replaces Scrapy's own
 ``--nolog``, …) except for the exit status, which is 1 when:
 
 * Scrapy itself reports a failure (the spider could not start), as before;
-* a run monitor failed (stat ``newsarchive/monitors/failed`` > 0, see
-  :mod:`newsarchive.monitors`);
+* a run monitor failed (stat ``newsarchive/monitors/failed`` > 0, set by the
+  spidermon suite of :mod:`newsarchive.monitors`: the ``drift`` monitor included);
 * the run report is enabled but its JSON file was not written (stat
   ``newsarchive/report/failed``, or no ``newsarchive/report/path`` at all
   because the report extension crashed).
@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
-from newsarchive.extensions.report import STAT_MONITORS_FAILED, STAT_REPORT_FAILED, STAT_REPORT_PATH, RunReport
+from newsarchive.extensions.report import STAT_REPORT_FAILED, STAT_REPORT_PATH, RunReport
+from newsarchive.monitors import STAT_MONITORS_FAILED
 
 if TYPE_CHECKING:
     import argparse

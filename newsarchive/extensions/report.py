@@ -1,8 +1,9 @@
 """End-of-run report: a one-screen summary, the monitors' verdict and a JSON file per run.
 
-At ``spider_closed`` :class:`RunReport` checks the monitors of
-:mod:`newsarchive.monitors` against the final stats and the field coverage it
-counted from ``item_scraped``, logs the summary at INFO (and prints it to
+At ``spider_closed``, after the ``Spidermon`` extension (a lower ``EXTENSIONS``
+number) has run the monitor suite of :mod:`newsarchive.monitors` (which reads the
+field coverage this extension counts from ``item_scraped``), :class:`RunReport`
+takes the suite's results, logs the summary at INFO (and prints it to
 stderr when that is a terminal the INFO log does not reach: ``LOG_FILE`` set,
 ``LOG_LEVEL`` above INFO or ``--nolog``), logs each failed monitor at ERROR, and writes
 ``<NEWSARCHIVE_RUNS_DIR>/<spider>-<UTC start time>.json`` with every stat, the
@@ -10,7 +11,8 @@ coverage table, the monitor results and an overall ``ok`` flag.
 
 Stats it sets (read by ``scrapy crawl``'s exit status, :mod:`newsarchive.commands.crawl`):
 
-* ``newsarchive/monitors/failed``: number of failed monitors (0 when all pass);
+* ``newsarchive/monitors/failed``: number of failed monitors (set by the suite;
+  1 here when no suite ran, since an unchecked run is not a good run);
 * ``newsarchive/report/path``: the JSON file written;
 * ``newsarchive/report/failed``: 1 when the file could not be written.
 
@@ -31,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from newsarchive.monitors import CoverageCounter, FieldCoverage, Monitor, MonitorResult, build_monitors, run_monitors
+from newsarchive.monitors import STAT_MONITORS_FAILED, CoverageCounter, FieldCoverage, MonitorResult, suite_results
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -44,7 +46,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-STAT_MONITORS_FAILED = "newsarchive/monitors/failed"
 STAT_REPORT_PATH = "newsarchive/report/path"
 STAT_REPORT_FAILED = "newsarchive/report/failed"
 
@@ -172,13 +173,15 @@ def write_run_file(runs_dir: Path, name: str, document: Mapping[str, Any]) -> Pa
 class RunReport:
     """Summarise the run, check the monitors and write the run's JSON file at ``spider_closed``."""
 
-    def __init__(self, stats: StatsCollector, runs_dir: str | Path, monitors: list[Monitor], *,
-                 to_terminal: bool = False) -> None:
+    def __init__(self, stats: StatsCollector, runs_dir: str | Path, *, crawler: Crawler | None = None,
+                 not_applicable: Mapping[str, list[str]] | None = None, to_terminal: bool = False) -> None:
         self.stats = stats
         self.runs_dir = Path(runs_dir)
-        self.monitors = monitors
+        self.crawler = crawler
         self.to_terminal = to_terminal
-        self.coverage = CoverageCounter()
+        self.coverage = CoverageCounter(not_applicable)
+        self.extra: dict[str, Any] = {}
+        """Sections other components add to the JSON file (``drift``)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -189,7 +192,8 @@ class RunReport:
         report = cls(
             crawler.stats,
             settings.get("NEWSARCHIVE_RUNS_DIR") or DEFAULT_RUNS_DIR,
-            build_monitors(settings),
+            crawler=crawler,
+            not_applicable=settings.getdict("NEWSARCHIVE_MONITOR_COVERAGE_NOT_APPLICABLE"),
             to_terminal=_stderr_is_tty() and not _log_reaches_stderr(settings),
         )
         crawler.signals.connect(report.item_scraped, signal=signals.item_scraped)
@@ -203,9 +207,12 @@ class RunReport:
         stats = dict(self.stats.get_stats())
         stats.setdefault("finish_reason", reason)
         coverage = self.coverage.table()
-        results = run_monitors(self.monitors, stats, coverage)
+        results = suite_results(self.crawler) if self.crawler is not None else None
+        if not results:
+            results = [MonitorResult("monitors", False, "no monitor suite ran (SPIDERMON_ENABLED, "
+                                                        "SPIDERMON_SPIDER_CLOSE_MONITORS)")]
+            self.stats.set_value(STAT_MONITORS_FAILED, 1)
         failed = [result for result in results if not result.passed]
-        self.stats.set_value(STAT_MONITORS_FAILED, len(failed))
         for result in failed:
             logger.error("Monitor %(name)s failed: %(message)s", result.to_dict(), extra={"spider": spider})
 
@@ -231,6 +238,7 @@ class RunReport:
             "summary": numbers,
             "monitors": [result.to_dict() for result in results],
             "coverage": {name: entry.to_dict() for name, entry in coverage.items()},
+            **self.extra,
             "stats": dict(sorted(stats.items())),
         }
         name = run_file_name(spider.name, started if isinstance(started, datetime) else None)

@@ -216,6 +216,8 @@ class MirrorConfig:
     """"Life" mode for soak tests (each epoch a scheduled run later): edits accumulate over epochs,
     articles get deleted (410/404), cited sites go down for an epoch and come back, and some source
     pages carry characters no database stores (lone surrogates, NUL) in their JSON-LD."""
+    markup: int = 0
+    """0: icma's layouts (templates 0-3); 1: a redesign (no counters, no author line, body in a new container)."""
 
 
 class MirrorSite:

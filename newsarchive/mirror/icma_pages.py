@@ -66,6 +66,8 @@ def body_paragraphs(art: MirrorArticle) -> list[str]:
 
 
 def render_article(art: MirrorArticle, site: MirrorSite, template: int | None = None) -> str:
+    if template is None and site.config.markup:
+        return template_redesign(art, site)
     template = art.template if template is None else template
     return TEMPLATES[template % len(TEMPLATES)](art, site)
 
@@ -363,3 +365,29 @@ def template_table(art: MirrorArticle, site: MirrorSite) -> str:
 
 
 TEMPLATES = [template_classic, template_hashed, template_semantic, template_table]
+
+
+def template_redesign(art: MirrorArticle, site: MirrorSite) -> str:
+    """``--markup 1``: a redesign for the layout-drift tests. Views and comments counters and the
+    author line are gone, the body sits in a new container; title, ``Mənbə:`` and archive line stay."""
+    lab = LABELS[art.lang]
+    paras = body_paragraphs(art)
+    body = [] if art.kind == "story" else [f'<div class="lead">{escape(art.attribution)}</div>']
+    body += [f'<div class="txt-row">{escape(p)}</div>' for p in paras]
+    body.append(f'<div class="txt-row">{escape(art.closing)}</div>')
+    meta = ""
+    if art.kind == "news":
+        source = escape(art.source_url or "")
+        meta = (f'<ul class="post-meta"><li>{lab["source"]} <a href="{source}">{source}</a></li>'
+                f'<li>{lab["archive"].format(date=art.published_at_raw)}</li></ul>')
+    latest = "".join(f'<li><a href="{u}">{escape(t)}</a></li>' for u, t in _latest(art, site))
+    title = escape(art.title)
+    return f"""<!doctype html>
+<html lang="{art.lang}"><head><meta charset="utf-8"><title>{title} - Icma.az</title>
+<link rel="canonical" href="{art.url}"></head><body>
+<div class="topbar"><a href="/">Icma.az</a> <a href="{lab["switch_href"]}">{lab["switch"]}</a></div>
+<main class="post"><h1 class="post-title">{title}</h1>
+<section class="post-content">{''.join(body)}</section>
+{meta}</main>
+<aside class="rail"><h3>{lab["latest"]}</h3><ul>{latest}</ul></aside>
+<footer>© Icma.az</footer></body></html>"""

@@ -374,8 +374,9 @@ class MirrorServer:
     """
 
     def __init__(self, articles: int = 60, *, seed: int = 2025, epoch: int = 0,
-                 faults: dict[str, dict[str, Any]] | None = None, port: int = 0, life: bool = False) -> None:
-        self.config = MirrorConfig(seed=seed, articles=articles, epoch=epoch, life=life)
+                 faults: dict[str, dict[str, Any]] | None = None, port: int = 0, life: bool = False,
+                 markup: int = 0) -> None:
+        self.config = MirrorConfig(seed=seed, articles=articles, epoch=epoch, life=life, markup=markup)
         self.faults = faults or {}
         self.port = port
         """0: a free port; fixed when fault rules must name the mirror's own address."""
@@ -392,7 +393,8 @@ class MirrorServer:
 
     def __enter__(self) -> MirrorServer:
         cmd = [sys.executable, "-m", "newsarchive.mirror", "--articles", str(self.config.articles),
-               "--seed", str(self.config.seed), "--epoch", str(self.config.epoch), "--port", str(self.port)]
+               "--seed", str(self.config.seed), "--epoch", str(self.config.epoch), "--port", str(self.port),
+               "--markup", str(self.config.markup)]
         if self.faults:
             cmd += ["--faults", json.dumps(self.faults)]
         if self.config.life:
