@@ -56,6 +56,7 @@ from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
 from newsarchive.items import Origin
+from newsarchive.normalize.dates import parse_datetime
 from newsarchive.pages.authors import split_byline
 from newsarchive.pages.body import Body, extract_body
 from newsarchive.pages.dates import DATE_PATTERNS, days_apart, find_date, has_time, read_date
@@ -196,11 +197,13 @@ class GenericArticlePage:
         if isinstance(publisher, dict):
             names.append(decode(publisher.get("name")))
         names += title_site_names(decode(self.selector.xpath("//title//text()").get()), self.h1s)
-        host = host_of(self.url)
-        names += [x for x in host.split(".")[:-1] if x not in GENERIC_LABELS]  # espn.com → espn
-        if host:
-            names.append(host)
         return [n for n in dict.fromkeys(names) if n]
+
+    @cached_property
+    def host_names(self) -> list[str]:
+        """The host and its distinctive labels (``espn.com`` → ``espn``): site names matched only whole."""
+        host = host_of(self.url)
+        return [x for x in host.split(".")[:-1] if x not in GENERIC_LABELS] + ([host] if host else [])
 
     @cached_property
     def methods(self) -> dict[str, str]:
@@ -253,7 +256,8 @@ class GenericArticlePage:
         if node is not None and (value := decode(" ".join(node.xpath(".//text()").getall()))):
             structured.append(("meta", value))
         page_title = decode(self.selector.xpath("//title//text()").get())
-        title, method, flag = choose_title(structured, self.h1s[:3], self.site_names, page_title)
+        title, method, flag = choose_title(structured, self.h1s[:3], self.site_names, page_title,
+                                           exact_names=self.host_names)
         if flag:
             self.flag(flag)
         if title:
@@ -288,7 +292,7 @@ class GenericArticlePage:
         persons, orgs = jsonld_people(self.jsonld.get("author"))
         if persons:
             return persons, orgs, "jsonld"
-        sites = self.site_names
+        sites = self.site_names + self.host_names
         # a byline the page marks up but that names no person (an e-mail, a username) is not
         # handed to trafilatura, which would make "john_doe99" into "John Doe"
         marked = bool(self.jsonld.get("author"))
@@ -406,11 +410,11 @@ class GenericArticlePage:
         attr = clean(node.attrib.get("datetime"))
         text = find_date(node.xpath(".//text()").getall()) or clean(" ".join(node.xpath(".//text()").getall()))
         text_value = read_date(text) if text and find_date([text]) else None
-        if attr and read_date(attr):
+        if attr and parse_datetime(attr) is not None:
             if text_value and (days_apart(attr, text) or 0) > 1:
                 return text
             return attr
-        return text if text_value else attr
+        return text if text and parse_datetime(text) is not None else None
 
     def site(self) -> str:
         return host_of(self.url)
