@@ -88,6 +88,11 @@ META_SITE = ("og:site_name", "application-name", "twitter:site")
 #: Containers of other articles (teasers, related lists): their dates and bylines are not this article's.
 TEASER = ("ancestor::*[re:test(concat(@class, ' ', @id), "
           "'related|sidebar|teaser|widget|recommend|popular|most-|more-|trending|card|promo|rail', 'i')]")
+#: The same containers for a walk of the tree (``class`` and ``id`` joined).
+_TEASER_RE = re.compile(r"related|sidebar|teaser|widget|recommend|popular|most-|more-|trending|card|promo|rail",
+                        re.IGNORECASE)
+#: Elements whose text is never the article's date line.
+SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "header", "nav", "footer", "aside"})
 #: Labels that lead a byline (``Müəllif: Əli Hüseynov``); matched case-insensitively.
 BYLINE_LABELS = ("müəllif", "müəllifi", "автор", "author", "by", "yazar", "hazırladı")
 _BYLINE_RE = re.compile(r"^\s*(?:" + "|".join(BYLINE_LABELS) + r")\b\s*[:\-–—]?\s*", re.IGNORECASE)
@@ -456,7 +461,31 @@ class GenericArticlePage:
         for where in (scope, f"(//*[@itemprop='datePublished'][not({CHROME})])[1]"):
             if where and (found := find_date(self.selector.xpath(f"{where}//text()").getall())):
                 return found
-        after_h1 = "[preceding::h1]" if self.h1s else ""
-        return find_date(self.selector.xpath(
-            f"//body//text()[not(ancestor::script or ancestor::style)][not({CHROME})][not({TEASER})]{after_h1}"
-        ).getall())
+        return self._date_after_headline()
+
+    def _date_after_headline(self) -> str | None:
+        """:func:`find_date` over the text after the first ``<h1>`` (all of ``<body>`` without one),
+        outside scripts, chrome and teaser lists: one walk of the tree, stopping at the first date."""
+        body = self.selector.xpath("//body")
+        if not body:
+            return None
+        h1 = self.selector.xpath(f"//h1[not({CHROME})]")
+        target = h1[0].root if h1 else None
+        started = target is None
+        skipping = 0
+        for event, element in etree.iterwalk(body[0].root, events=("start", "end")):
+            tag = element.tag if isinstance(element.tag, str) else ""
+            if event == "start":
+                if skipping or not tag or tag in SKIP_TAGS or _TEASER_RE.search(
+                        f"{element.get('class', '')} {element.get('id', '')}"):
+                    skipping += 1
+                elif started and element.text and (found := find_date([element.text])):
+                    return found
+                continue
+            if skipping:
+                skipping -= 1
+            if element is target:
+                started = True
+            if not skipping and started and element.tail and (found := find_date([element.tail])):
+                return found
+        return None
