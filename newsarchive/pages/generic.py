@@ -85,12 +85,12 @@ META_DATE = ("article:published_time", "og:published_time", "og:article:publishe
              "sailthru.date", "parsely-pub-date")
 META_MODIFIED = ("article:modified_time", "og:updated_time", "datemodified", "last-modified", "dcterms.modified")
 META_SITE = ("og:site_name", "application-name", "twitter:site")
-#: Containers of other articles (teasers, related lists): their dates and bylines are not this article's.
-TEASER = ("ancestor::*[re:test(concat(@class, ' ', @id), "
-          "'related|sidebar|teaser|widget|recommend|popular|most-|more-|trending|card|promo|rail', 'i')]")
+#: ``class``/``id`` words of containers of other articles (teasers, related lists): their dates and
+#: bylines are not this article's.
+TEASER_WORDS = "related|sidebar|teaser|widget|recommend|popular|most-|more-|trending|promo"
+TEASER = f"ancestor::*[re:test(concat(@class, ' ', @id), '{TEASER_WORDS}', 'i')]"
 #: The same containers for a walk of the tree (``class`` and ``id`` joined).
-_TEASER_RE = re.compile(r"related|sidebar|teaser|widget|recommend|popular|most-|more-|trending|card|promo|rail",
-                        re.IGNORECASE)
+_TEASER_RE = re.compile(TEASER_WORDS, re.IGNORECASE)
 #: Elements whose text is never the article's date line.
 SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "header", "nav", "footer", "aside"})
 #: Labels that lead a byline (``Müəllif: Əli Hüseynov``); matched case-insensitively.
