@@ -225,6 +225,9 @@ def test_azertag_profile_strips_only_the_dateline() -> None:
      "<p>x</p>", "https://www.example.az/news/a-1", "Messi signs a new deal"),
     ('<meta property="og:title" content="Messi signs a new deal - ESPN">', "<p>x</p>",
      "https://www.espn.example/soccer/story/1", "Messi signs a new deal"),
+    # a host label inside a headline segment is not the site's name
+    ('<meta property="og:title" content="Annual report - ministry publishes the figures">', "<p>x</p>",
+     "https://report.example/x/1", "Annual report - ministry publishes the figures"),
     # an SEO title instead of the on-page headline
     ('<meta property="og:title" content="Best deals today: 10 gadgets under $50 you need right now">',
      ARTICLE.replace("<h1>Başlıq</h1>", "<h1>10 gadgets under $50</h1>"), "https://www.example.az/news/a-1",
@@ -294,7 +297,7 @@ def test_structured_offset_is_kept_and_bare_date_takes_the_visible_time() -> Non
 
 def test_a_date_needing_the_fetch_time_is_left_to_the_pipeline() -> None:
     got = page("", ARTICLE.replace("</h1>", "</h1><time datetime='x'>2 saat əvvəl</time>"))
-    assert got.published_at is None
+    assert (got.published_at_raw, got.published_at) == ("2 saat əvvəl", None)
 
 
 @pytest.mark.parametrize(("page_raw", "feed_raw", "raw", "iso", "method"), [

@@ -56,6 +56,7 @@ from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
 from newsarchive.items import Origin
+from newsarchive.normalize.dates import parse_datetime
 from newsarchive.pages.authors import split_byline
 from newsarchive.pages.body import Body, extract_body
 from newsarchive.pages.dates import DATE_PATTERNS, days_apart, find_date, has_time, read_date
@@ -84,9 +85,14 @@ META_DATE = ("article:published_time", "og:published_time", "og:article:publishe
              "sailthru.date", "parsely-pub-date")
 META_MODIFIED = ("article:modified_time", "og:updated_time", "datemodified", "last-modified", "dcterms.modified")
 META_SITE = ("og:site_name", "application-name", "twitter:site")
-#: Containers of other articles (teasers, related lists): their dates and bylines are not this article's.
-TEASER = ("ancestor::*[re:test(concat(@class, ' ', @id), "
-          "'related|sidebar|teaser|widget|recommend|popular|most-|more-|trending|card|promo|rail', 'i')]")
+#: ``class``/``id`` words of containers of other articles (teasers, related lists): their dates and
+#: bylines are not this article's.
+TEASER_WORDS = "related|sidebar|teaser|widget|recommend|popular|most-|more-|trending|promo"
+TEASER = f"ancestor::*[re:test(concat(@class, ' ', @id), '{TEASER_WORDS}', 'i')]"
+#: The same containers for a walk of the tree (``class`` and ``id`` joined).
+_TEASER_RE = re.compile(TEASER_WORDS, re.IGNORECASE)
+#: Elements whose text is never the article's date line.
+SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "header", "nav", "footer", "aside"})
 #: Labels that lead a byline (``Müəllif: Əli Hüseynov``); matched case-insensitively.
 BYLINE_LABELS = ("müəllif", "müəllifi", "автор", "author", "by", "yazar", "hazırladı")
 _BYLINE_RE = re.compile(r"^\s*(?:" + "|".join(BYLINE_LABELS) + r")\b\s*[:\-–—]?\s*", re.IGNORECASE)
@@ -196,11 +202,13 @@ class GenericArticlePage:
         if isinstance(publisher, dict):
             names.append(decode(publisher.get("name")))
         names += title_site_names(decode(self.selector.xpath("//title//text()").get()), self.h1s)
-        host = host_of(self.url)
-        names += [x for x in host.split(".")[:-1] if x not in GENERIC_LABELS]  # espn.com → espn
-        if host:
-            names.append(host)
         return [n for n in dict.fromkeys(names) if n]
+
+    @cached_property
+    def host_names(self) -> list[str]:
+        """The host and its distinctive labels (``espn.com`` → ``espn``): site names matched only whole."""
+        host = host_of(self.url)
+        return [x for x in host.split(".")[:-1] if x not in GENERIC_LABELS] + ([host] if host else [])
 
     @cached_property
     def methods(self) -> dict[str, str]:
@@ -253,7 +261,8 @@ class GenericArticlePage:
         if node is not None and (value := decode(" ".join(node.xpath(".//text()").getall()))):
             structured.append(("meta", value))
         page_title = decode(self.selector.xpath("//title//text()").get())
-        title, method, flag = choose_title(structured, self.h1s[:3], self.site_names, page_title)
+        title, method, flag = choose_title(structured, self.h1s[:3], self.site_names, page_title,
+                                           exact_names=self.host_names)
         if flag:
             self.flag(flag)
         if title:
@@ -288,7 +297,7 @@ class GenericArticlePage:
         persons, orgs = jsonld_people(self.jsonld.get("author"))
         if persons:
             return persons, orgs, "jsonld"
-        sites = self.site_names
+        sites = self.site_names + self.host_names
         # a byline the page marks up but that names no person (an e-mail, a username) is not
         # handed to trafilatura, which would make "john_doe99" into "John Doe"
         marked = bool(self.jsonld.get("author"))
@@ -406,11 +415,11 @@ class GenericArticlePage:
         attr = clean(node.attrib.get("datetime"))
         text = find_date(node.xpath(".//text()").getall()) or clean(" ".join(node.xpath(".//text()").getall()))
         text_value = read_date(text) if text and find_date([text]) else None
-        if attr and read_date(attr):
+        if attr and parse_datetime(attr) is not None:
             if text_value and (days_apart(attr, text) or 0) > 1:
                 return text
             return attr
-        return text if text_value else attr
+        return text if text and parse_datetime(text) is not None else None
 
     def site(self) -> str:
         return host_of(self.url)
@@ -452,7 +461,31 @@ class GenericArticlePage:
         for where in (scope, f"(//*[@itemprop='datePublished'][not({CHROME})])[1]"):
             if where and (found := find_date(self.selector.xpath(f"{where}//text()").getall())):
                 return found
-        after_h1 = "[preceding::h1]" if self.h1s else ""
-        return find_date(self.selector.xpath(
-            f"//body//text()[not(ancestor::script or ancestor::style)][not({CHROME})][not({TEASER})]{after_h1}"
-        ).getall())
+        return self._date_after_headline()
+
+    def _date_after_headline(self) -> str | None:
+        """:func:`find_date` over the text after the first ``<h1>`` (all of ``<body>`` without one),
+        outside scripts, chrome and teaser lists: one walk of the tree, stopping at the first date."""
+        body = self.selector.xpath("//body")
+        if not body:
+            return None
+        h1 = self.selector.xpath(f"//h1[not({CHROME})]")
+        target = h1[0].root if h1 else None
+        started = target is None
+        skipping = 0
+        for event, element in etree.iterwalk(body[0].root, events=("start", "end")):
+            tag = element.tag if isinstance(element.tag, str) else ""
+            if event == "start":
+                if skipping or not tag or tag in SKIP_TAGS or _TEASER_RE.search(
+                        f"{element.get('class', '')} {element.get('id', '')}"):
+                    skipping += 1
+                elif started and element.text and (found := find_date([element.text])):
+                    return found
+                continue
+            if skipping:
+                skipping -= 1
+            if element is target:
+                started = True
+            if not skipping and started and element.tail and (found := find_date([element.tail])):
+                return found
+        return None

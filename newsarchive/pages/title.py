@@ -54,26 +54,39 @@ def agrees(h1: str, title: str) -> bool:
     return common / len(wt) >= AGREE and common / len(wh) >= AGREE_H1
 
 
-def _is_site(segment: str, site_names: Sequence[str]) -> bool:
-    folded = re.sub(r"\W+", "", segment.casefold())
+_HOST_DECORATION = re.compile(r"^the|(?:com|net|org|az|ru|co|uk|tv|online|news)+$")
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\W+", "", text.casefold())
+
+
+def _is_site(segment: str, site_names: Sequence[str], exact_names: Sequence[str] = ()) -> bool:
+    """*segment* is a site name: one of *site_names*, or contains one with a few more letters
+    (``The Orbit Review`` for ``orbitreview``), or is one of *exact_names* (host labels) itself."""
+    folded = _fold(segment)
     if not folded:
         return True
+    bare = _HOST_DECORATION.sub("", folded)  # "The Orbit Review", "ESPN.com" → the host's label
+    if any(folded == _fold(name) or bare == _fold(name) for name in exact_names):
+        return True
     for name in site_names:
-        key = re.sub(r"\W+", "", name.casefold())
+        key = _fold(name)
         if key and (folded == key or (len(key) >= 4 and key in folded and len(folded) <= len(key) + 12)):
             return True
     return False
 
 
-def strip_site(title: str, site_names: Sequence[str], h1: str | None = None) -> str:
+def strip_site(title: str, site_names: Sequence[str], h1: str | None = None,
+               exact_names: Sequence[str] = ()) -> str:
     """*title* without leading/trailing segments naming the site or a section."""
     parts = [p for p in SEPARATORS.split(title) if p.strip()]
     if len(parts) < 2:
         return title
     keep = list(parts)
-    while len(keep) > 1 and _is_site(keep[-1], site_names):
+    while len(keep) > 1 and _is_site(keep[-1], site_names, exact_names):
         keep.pop()
-    while len(keep) > 1 and _is_site(keep[0], site_names):
+    while len(keep) > 1 and _is_site(keep[0], site_names, exact_names):
         keep.pop(0)
     if h1 and len(keep) > 1:
         inside = [p for p in keep if overlap(p, h1) >= AGREE_H1]
@@ -88,7 +101,8 @@ def strip_site(title: str, site_names: Sequence[str], h1: str | None = None) -> 
 
 
 def choose_title(structured: Sequence[tuple[str, str]], h1s: Sequence[str], site_names: Sequence[str],
-                 page_title: str | None = None) -> tuple[str | None, str | None, str | None]:
+                 page_title: str | None = None,
+                 exact_names: Sequence[str] = ()) -> tuple[str | None, str | None, str | None]:
     """``(title, method, flag)`` from ``(method, value)`` candidates best first, the page's ``<h1>`` texts,
     the site's names and the ``<title>`` (see the module docstring)."""
     flag = None
@@ -103,11 +117,11 @@ def choose_title(structured: Sequence[tuple[str, str]], h1s: Sequence[str], site
                 return h1, "visible", None
         if len(h1s) == 1 and overlap(h1s[0], value) < UNRELATED:
             flag = "title_h1_unrelated"
-        return strip_site(value, site_names, h1s[0] if len(h1s) == 1 else None), method, flag
+        return strip_site(value, site_names, h1s[0] if len(h1s) == 1 else None, exact_names), method, flag
     if len(h1s) == 1:
         return h1s[0], "visible", None
     if page_title:
-        return strip_site(page_title, site_names, None), "meta", None
+        return strip_site(page_title, site_names, None, exact_names), "meta", None
     return None, None, None
 
 
