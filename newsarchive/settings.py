@@ -159,6 +159,10 @@ NEWSARCHIVE_DATABASE_URL = os.environ.get("NEWSARCHIVE_DATABASE_URL", f"sqlite:/
 NEWSARCHIVE_DATABASE_BATCH_SIZE = 100
 # Where records wait when the database is down; empty: data/spool/<db-name>.jsonl.
 NEWSARCHIVE_DATABASE_SPOOL = ""
+# Refusals (this run's write, then later runs' drains) after which a record leaves the spool.
+NEWSARCHIVE_DATABASE_MAX_ATTEMPTS = 3
+# Where such records go, with the reason; empty: <data dir>/dead-letter/<db-name>.jsonl.
+NEWSARCHIVE_DATABASE_DEAD_LETTER = ""
 
 # --- Run report and monitors (see newsarchive/monitors.py) -------------------
 # Write the end-of-run summary and data/runs/<spider>-<UTC>.json; `scrapy crawl` exits 1 when a monitor fails.

@@ -7,6 +7,8 @@ With ``COMMANDS_MODULE = "newsarchive.commands"`` this replaces Scrapy's own
 * Scrapy itself reports a failure (the spider could not start), as before;
 * a run monitor failed (stat ``newsarchive/monitors/failed`` > 0, see
   :mod:`newsarchive.monitors`);
+* records the database kept refusing were moved to the dead-letter file in this
+  run (stat ``newsarchive/db/dead_lettered``; only the run that moves them);
 * the run report is enabled but its JSON file was not written (stat
   ``newsarchive/report/failed``, or no ``newsarchive/report/path`` at all
   because the report extension crashed).
@@ -33,6 +35,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+STAT_DEAD_LETTERED = "newsarchive/db/dead_lettered"
+STAT_DEAD_LETTER_PATH = "newsarchive/db/dead_letter_path"
+
 
 def run_problems(stats: Mapping[str, Any], report_enabled: bool = True) -> list[str]:
     """Why a finished crawl with these stats should exit non-zero (empty: it should not)."""
@@ -40,6 +45,10 @@ def run_problems(stats: Mapping[str, Any], report_enabled: bool = True) -> list[
     failed = stats.get(STAT_MONITORS_FAILED) or 0
     if failed:
         problems.append(f"{failed} monitor(s) failed")
+    dead = stats.get(STAT_DEAD_LETTERED) or 0
+    if dead:
+        problems.append(f"{dead} record(s) refused by the database moved to the dead-letter file "
+                        f"{stats.get(STAT_DEAD_LETTER_PATH) or '(see the log)'}")
     if stats.get(STAT_REPORT_FAILED):
         problems.append("the run report could not be written")
     elif report_enabled and not stats.get(STAT_REPORT_PATH):
