@@ -188,7 +188,7 @@ class RedactedLogRecord(logging.LogRecord):
     def getMessage(self) -> str:
         return redact(super().getMessage())
 
-    @property  # type: ignore[override]
+    @property
     def exc_text(self) -> str | None:
         return self._exc_text
 
@@ -196,7 +196,7 @@ class RedactedLogRecord(logging.LogRecord):
     def exc_text(self, value: str | None) -> None:
         self._exc_text = redact(value) if value else value
 
-    @property  # type: ignore[override]
+    @property
     def stack_info(self) -> str | None:
         return self._stack_info
 

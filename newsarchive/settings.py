@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 
+from newsarchive import secrets
 from newsarchive.feeds import preset
 
 DATA_DIR = os.environ.get("NEWSARCHIVE_DATA_DIR", "data").rstrip("/")
@@ -78,6 +79,7 @@ COMMANDS_MODULE = "newsarchive.commands"
 
 ADDONS = {
     "newsarchive.addons.DistributedAddon": 100,  # no-op unless NEWSARCHIVE_REDIS_URL is set
+    "newsarchive.datadir.DataDirAddon": 50,  # -s NEWSARCHIVE_DATA_DIR moves every default path; -s secrets redacted
 }
 
 EXTENSIONS = {
@@ -97,8 +99,9 @@ LOG_LEVEL = os.environ.get("NEWSARCHIVE_LOG_LEVEL", "INFO")
 LOGSTATS_INTERVAL = 30.0
 
 # --- newsarchive ------------------------------------------------------------
-# Folder of the default outputs (feeds, WARC, database, spool, state, run reports), each of which also
-# has its own setting; the environment variable NEWSARCHIVE_DATA_DIR moves them all.
+# Folder of the default outputs (feeds, WARC, database, spool, dead letters, state, run reports), each of which
+# also has its own setting, which wins; the environment variable or -s NEWSARCHIVE_DATA_DIR moves them all
+# (newsarchive/datadir.py).
 NEWSARCHIVE_DATA_DIR = DATA_DIR
 # Host -> base URL of a local server (dict, or JSON with -s). Empty: live sites.
 NEWSARCHIVE_HOST_MAP: dict[str, str] = {}
@@ -201,3 +204,6 @@ NEWSARCHIVE_REDIS_LOCAL_META = ["newsarchive_origin"]
 NEWSARCHIVE_REDIS_FILTER_DONT_FILTER = True
 # Keep the frontier after a finished run (False: the last worker clears it).
 SCHEDULER_PERSIST = False
+
+# Database passwords (environment or settings, any form) are redacted from every log line from here on.
+secrets.install(globals())

@@ -15,6 +15,13 @@ With ``COMMANDS_MODULE = "newsarchive.commands"`` this replaces Scrapy's own
 
 Cron, systemd (``OnFailure=``) and wrapper scripts can therefore alert on a
 non-zero status. Scrapyd ignores exit statuses; read the run files there.
+
+Bad input exits 2 with one line, before any request
+(:mod:`newsarchive.commands.inputs`): a malformed ``-a`` value or ``-s`` setting, an
+unknown spider, a database URL of no known kind, an output folder that cannot be
+written. An unknown ``-a`` name is only a warning. Before those checks the data
+folder is resolved (:mod:`newsarchive.datadir`) and the ``-s`` secrets registered
+for redaction (:mod:`newsarchive.secrets`).
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
+from newsarchive import datadir, secrets
+from newsarchive.commands.inputs import BadInput, check_crawl, check_spider_arguments, refuse, warn
 from newsarchive.extensions.report import STAT_MONITORS_FAILED, STAT_REPORT_FAILED, STAT_REPORT_PATH, RunReport
 
 if TYPE_CHECKING:
@@ -61,6 +70,45 @@ class Command(ScrapyCrawlCommand):
 
     def short_desc(self) -> str:
         return "Run a spider of the current project, by name (exit status 1 when its monitors fail)"
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        secrets.install(self.settings)
+        for name, value in self.command_settings(args).items():
+            self.settings.set(name, value, priority="cmdline")
+        datadir.resolve(self.settings)
+        datadir.expand_log_file(self.settings)
+        try:
+            self.check_input(args, opts)
+        except BadInput as exc:
+            refuse(self.command_name(), exc)
+
+    def command_name(self) -> str:
+        return "crawl"
+
+    def command_settings(self, args: list[str]) -> dict[str, Any]:
+        """Settings this command imposes (at the command line's priority)."""
+        return {}
+
+    def spider_name(self, args: list[str], opts: argparse.Namespace) -> str | None:
+        return args[0] if args else None
+
+    def check_input(self, args: list[str], opts: argparse.Namespace) -> None:
+        """Everything checked before the crawl starts (:class:`BadInput`: exit status 2)."""
+        assert self.settings is not None
+        name = self.spider_name(args, opts)
+        spidercls: type | None = None
+        if name is not None:
+            from scrapy.spiderloader import get_spider_loader
+
+            try:
+                spidercls = get_spider_loader(self.settings).load(name)
+            except KeyError:
+                raise BadInput(f"no spider named {name!r}") from None
+        for warning in check_spider_arguments(getattr(opts, "spargs", {}) or {}, spidercls):
+            warn(self.command_name(), warning)
+        check_crawl(self.settings)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         self.crawlers: list[Crawler] = []
