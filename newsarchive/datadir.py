@@ -11,7 +11,8 @@ reports, exactly as the environment variable does. A path given explicitly
 (``-s``, a spider's ``custom_settings``, the environment variable
 ``NEWSARCHIVE_DATABASE_URL``) differs from the default and is kept: explicit
 per-path settings win. Logs have no default file (Scrapy logs to stderr); a
-``LOG_FILE`` may use ``%(data_dir)s``, expanded by the project's commands.
+``LOG_FILE`` may name the folder as ``{data_dir}`` (or ``%(data_dir)s``), put in by
+the project's commands, which also create the log file's folder.
 
 :class:`DataDirAddon` (in ``ADDONS``) runs :func:`resolve` for every crawler,
 whatever command made it; the commands also run it before their input checks.
@@ -72,12 +73,18 @@ def resolve(settings: BaseSettings) -> dict[str, str]:
     return changed
 
 
+#: How a ``LOG_FILE`` names the data folder (``{data_dir}`` also works in a crontab, where ``%`` is special).
+LOG_FILE_PLACEHOLDERS = ("%(data_dir)s", "{data_dir}")
+
+
 def expand_log_file(settings: BaseSettings) -> None:
-    """``LOG_FILE`` with ``%(data_dir)s`` replaced by the data folder (e.g. ``%(data_dir)s/logs/icma.log``)."""
+    """``LOG_FILE`` with the data folder put in (``-s LOG_FILE={data_dir}/logs/icma.log``)."""
     log_file = settings.get("LOG_FILE")
-    if isinstance(log_file, str) and "%(data_dir)s" in log_file:
-        path = log_file.replace("%(data_dir)s", data_dir(settings))
-        settings.set("LOG_FILE", path, priority=settings.getpriority("LOG_FILE") or "cmdline")
+    if not isinstance(log_file, str) or not any(p in log_file for p in LOG_FILE_PLACEHOLDERS):
+        return
+    for placeholder in LOG_FILE_PLACEHOLDERS:
+        log_file = log_file.replace(placeholder, data_dir(settings))
+    settings.set("LOG_FILE", log_file, priority=settings.getpriority("LOG_FILE") or "cmdline")
 
 
 class DataDirAddon:

@@ -61,18 +61,32 @@ _pattern: re.Pattern[str] | None = None
 def password_of(value: str) -> list[str]:
     """The password(s) written in a URL or DSN *value*, as written (possibly empty list)."""
     found = []
-    scheme = re.match(_SCHEME, value)
-    if scheme:
-        rest = value[scheme.end():]
-        userinfo, at, _ = rest.rpartition("@")
-        if at and ":" in userinfo:
-            found.append(userinfo.split(":", 1)[1])
+    userinfo = _userinfo(value)
+    if userinfo is not None and ":" in userinfo:
+        found.append(userinfo.split(":", 1)[1])
     for match in _PASSWORD_PARAM.finditer(value):
         raw = match.group("value")
         if raw[:1] in "'\"":
             raw = re.sub(r"\\(.)", r"\1", raw[1:-1] if len(raw) > 1 and raw[-1] == raw[0] else raw[1:])
         found.append(raw)
     return [p for p in found if p]
+
+
+_QUERY_PASSWORD = re.compile(r"[?&;](?:password|passwd|pwd)\s*=", re.IGNORECASE)
+
+
+def _userinfo(url: str) -> str | None:
+    """The ``user:password`` part of a URL, read so that reserved characters may stand in the password:
+    everything between ``://`` and the last ``@`` before a ``password=`` query parameter (if any)."""
+    scheme = re.match(_SCHEME, url)
+    if not scheme:
+        return None
+    rest = url[scheme.end():]
+    query_password = _QUERY_PASSWORD.search(rest)
+    if query_password:
+        rest = rest[:query_password.start()]
+    userinfo, at, _ = rest.rpartition("@")
+    return userinfo if at else None
 
 
 def register(*values: str | None) -> None:
@@ -141,13 +155,11 @@ def redact_value(value: Any) -> Any:
 
 def redact_url(url: str) -> str:
     """The display form of a database URL or DSN: its password (however written) replaced by ``***``."""
-    scheme = re.match(_SCHEME, url)
-    if scheme:
-        rest = url[scheme.end():]
-        userinfo, at, hostpart = rest.rpartition("@")
-        if at and ":" in userinfo:
-            user = userinfo.split(":", 1)[0]
-            url = f"{url[:scheme.end()]}{user}:{MASK}@{hostpart}"
+    userinfo = _userinfo(url)
+    if userinfo is not None and ":" in userinfo:
+        head = url.index("://") + 3
+        user = userinfo.split(":", 1)[0]
+        url = f"{url[:head]}{user}:{MASK}{url[head + len(userinfo):]}"
     url = _PASSWORD_PARAM.sub(lambda m: m.group("key") + MASK, url)
     pattern = _pattern
     return pattern.sub(MASK, url) if pattern is not None else url

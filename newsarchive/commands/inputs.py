@@ -218,6 +218,8 @@ def check_writable(folder: str | Path, what: str) -> None:
 def output_folders(settings: BaseSettings) -> dict[str, str]:
     """The folders a crawl with these settings writes into, by what they hold."""
     folders = {"data folder (NEWSARCHIVE_DATA_DIR)": settings.get("NEWSARCHIVE_DATA_DIR") or "data"}
+    if settings.get("LOG_FILE"):
+        folders["log folder (LOG_FILE)"] = str(Path(settings.get("LOG_FILE")).parent)
     if settings.getbool("NEWSARCHIVE_WARC_ENABLED", True):
         folders["WARC folder (NEWSARCHIVE_WARC_DIR)"] = settings.get("NEWSARCHIVE_WARC_DIR") or "data/warc"
     if settings.getbool("NEWSARCHIVE_REPORT_ENABLED", True):
