@@ -31,7 +31,7 @@ class CountingServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 server.count += 1
                 self.send_response(404)
                 self.send_header("Content-Length", "0")

@@ -260,8 +260,8 @@ def test_a_record_postgresql_keeps_refusing_is_dead_lettered_once(
     runs = []
     for n in range(3):
         out = tmp_path / f"run{n}"
-        result = crawl(mirror, out, {**settings, "NEWSARCHIVE_DATABASE_SPOOL": str(spool), "NEWSARCHIVE_INCREMENTAL": 0})
-        runs.append(result)
+        runs.append(crawl(mirror, out, {**settings, "NEWSARCHIVE_DATABASE_SPOOL": str(spool),
+                                        "NEWSARCHIVE_INCREMENTAL": 0}))
     codes = [r.returncode for r in runs]
     assert codes == [1, 1, 0], [r.log[-2000:] for r in runs]
     assert runs[0].stats.get("newsarchive/db/failed") and not runs[0].stats.get("newsarchive/db/dead_lettered")
