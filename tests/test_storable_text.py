@@ -273,3 +273,13 @@ def test_a_record_postgresql_keeps_refusing_is_dead_lettered_once(
     dead = [json.loads(line) for line in (tmp_path / "dead.jsonl").read_text().splitlines()]
     assert [d["record"]["url"] for d in dead] == [bad["url"]] and dead[0]["attempts"] == 2
     assert "NUL" in dead[0]["reason"] or "0x00" in dead[0]["reason"]
+
+
+def test_the_schema_says_so() -> None:
+    import jsonschema
+
+    schema = json.loads((ROOT / "schema" / "article.schema.json").read_text(encoding="utf-8"))
+    assert "lone surrogate" in schema["description"]
+    text = jsonschema.Draft202012Validator({"$defs": schema["$defs"], "$ref": "#/$defs/nullable_string"})
+    assert all(text.is_valid(storable_text(f"Azər{c}baycan")) for c in UNSTORABLE + KEPT if c not in "\U0001fffe")
+    assert not any(text.is_valid(f"Azər{c}baycan") for c in UNSTORABLE[:-2])
