@@ -95,7 +95,7 @@ CRAWL_CASES = {
                                ["NEWSARCHIVE_MONITOR_FIELD_COVERAGE", "JSON object"]),
     "number setting": (["-s", "NEWSARCHIVE_REVISIT_DAYS=two"], ["NEWSARCHIVE_REVISIT_DAYS", "number", "'two'"]),
     "boolean setting": (["-s", "NEWSARCHIVE_WARC_ENABLED=perhaps"], ["NEWSARCHIVE_WARC_ENABLED", "boolean"]),
-    "Scrapy's own setting": (["-s", "DEPTH_LIMIT=deep"], ["DEPTH_LIMIT", "whole number"]),
+    "Scrapy's own setting": (["-s", "DEPTH_LIMIT=deep"], ["DEPTH_LIMIT", "number", "'deep'"]),
     "database of no known kind": (["-s", "NEWSARCHIVE_DATABASE_URL=mysql://u@h/db"],
                                   ["NEWSARCHIVE_DATABASE_URL", "'mysql'"]),
 }

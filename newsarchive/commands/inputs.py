@@ -161,9 +161,7 @@ def check_setting(settings: BaseSettings, name: str) -> None:
     try:
         if isinstance(default, bool):
             settings.getbool(name)
-        elif isinstance(default, int):
-            settings.getint(name)
-        elif isinstance(default, float):
+        elif isinstance(default, int | float):  # some int settings are read with getfloat (DOWNLOAD_TIMEOUT)
             settings.getfloat(name)
         elif isinstance(default, dict):
             if text and not isinstance(json.loads(text), dict):
@@ -171,7 +169,7 @@ def check_setting(settings: BaseSettings, name: str) -> None:
         elif isinstance(default, list | tuple) and text.startswith("[") and not isinstance(json.loads(text), list):
             raise ValueError("expected a JSON array")
     except ValueError as exc:
-        kind = {"bool": "boolean (True/False/1/0)", "int": "whole number", "float": "number",
+        kind = {"bool": "boolean (True/False/1/0)", "int": "number", "float": "number",
                 "dict": "JSON object", "list": "JSON array", "tuple": "JSON array"}[type(default).__name__]
         shown = value if len(value) <= 60 else value[:57] + "..."
         raise BadInput(f"-s {name} must be a {kind}, got {shown!r} ({str(exc).splitlines()[0]})") from None
