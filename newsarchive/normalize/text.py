@@ -399,8 +399,12 @@ def normalize_text(s: str) -> str:
     Idempotent: ``normalize_text(normalize_text(s)) == normalize_text(s)``.
     The result is always :func:`storable_text`.
     """
-    if not s.isascii() and _NOT_TEXT_RE.search(s):
+    # One scan for what no database stores; C1 controls stay for the mojibake repair, which consumes
+    # them, and entities (&#xD800;) may decode to more: only then is the result scanned again.
+    recheck = "&" in s
+    if not s.isascii() and _UNSTORABLE_RE.search(s) is not None:
         s = _NOT_TEXT_RE.sub("", s)
+        recheck = True
     out, unstable = _normalize_once(s)
     for _ in range(3):  # rare: settle what one step exposed to an earlier one
         if not unstable:
@@ -408,7 +412,7 @@ def normalize_text(s: str) -> str:
         s = out
         out, unstable = _normalize_once(s)
         unstable = unstable and out != s
-    return storable_text(out)
+    return storable_text(out) if recheck else out
 
 
 def storable_text(s: str) -> str:
