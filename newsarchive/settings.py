@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from newsarchive import secrets
 from newsarchive.feeds import preset
 from newsarchive.items import Article
 
@@ -93,6 +94,7 @@ COMMANDS_MODULE = "newsarchive.commands"
 
 ADDONS = {
     "newsarchive.addons.DistributedAddon": 100,  # no-op unless NEWSARCHIVE_REDIS_URL is set
+    "newsarchive.datadir.DataDirAddon": 50,  # -s NEWSARCHIVE_DATA_DIR moves every default path; -s secrets redacted
 }
 
 # Records waiting for origin requests are never lost when a filter drops one (newsarchive/middlewares/records.py).
@@ -121,8 +123,9 @@ LOG_LEVEL = os.environ.get("NEWSARCHIVE_LOG_LEVEL", "INFO")
 LOGSTATS_INTERVAL = 30.0
 
 # --- newsarchive ------------------------------------------------------------
-# Folder of the default outputs (feeds, WARC, database, spool, state, run reports), each of which also
-# has its own setting; the environment variable NEWSARCHIVE_DATA_DIR moves them all.
+# Folder of the default outputs (feeds, WARC, database, spool, dead letters, state, run reports), each of which
+# also has its own setting, which wins; the environment variable or -s NEWSARCHIVE_DATA_DIR moves them all
+# (newsarchive/datadir.py).
 NEWSARCHIVE_DATA_DIR = DATA_DIR
 # Host -> base URL of a local server (dict, or JSON with -s). Empty: live sites.
 NEWSARCHIVE_HOST_MAP: dict[str, str] = {}
@@ -198,6 +201,10 @@ NEWSARCHIVE_DATABASE_URL = os.environ.get("NEWSARCHIVE_DATABASE_URL", f"sqlite:/
 NEWSARCHIVE_DATABASE_BATCH_SIZE = 100
 # Where records wait when the database is down; empty: data/spool/<db-name>.jsonl.
 NEWSARCHIVE_DATABASE_SPOOL = ""
+# Refusals (this run's write, then later runs' drains) after which a record leaves the spool.
+NEWSARCHIVE_DATABASE_MAX_ATTEMPTS = 3
+# Where such records go, with the reason; empty: <data dir>/dead-letter/<db-name>.jsonl.
+NEWSARCHIVE_DATABASE_DEAD_LETTER = ""
 
 # --- Run report and monitors (see newsarchive/monitors.py) -------------------
 # Write the end-of-run summary and data/runs/<spider>-<UTC>.json; `scrapy crawl` exits 1 when a monitor fails.
@@ -273,3 +280,6 @@ NEWSARCHIVE_REDIS_FILTER_DONT_FILTER = True
 NEWSARCHIVE_REDIS_OUTAGE_TIMEOUT = 30.0
 # Keep the frontier after a finished run (False: the last worker clears it).
 SCHEDULER_PERSIST = False
+
+# Database passwords (environment or settings, any form) are redacted from every log line from here on.
+secrets.install(globals())

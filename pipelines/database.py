@@ -14,17 +14,28 @@ If the database cannot be opened, or a batch fails to write or commit, the
 uncommitted batch and every later record of the run go to the spool
 (``NEWSARCHIVE_DATABASE_SPOOL``, default ``data/spool/<db-name>.jsonl``; see
 :mod:`newsarchive.archive.spool`), which the next successful open drains before
-anything else. A single record the database refuses (bad data) is spooled alone
-and the batch goes on. At close, if anything is left in the spool, an ERROR
-names the file and the stat ``newsarchive/db/failed`` is ``True``.
+anything else. A single record the database refuses (bad data, or any other
+exception while writing it: the record's savepoint is rolled back, so nothing of
+it stays half-written) is spooled alone, the batch goes on, and the record still
+goes on to the feed and the state. A record refused
+``NEWSARCHIVE_DATABASE_MAX_ATTEMPTS`` times (this run and the drains of later
+runs) goes to the dead-letter file (``NEWSARCHIVE_DATABASE_DEAD_LETTER``, default
+``<data dir>/dead-letter/<db-name>.jsonl``) with the reason; the run that moves it
+there counts it in ``newsarchive/db/dead_lettered``, names it in
+``newsarchive/db/dead_lettered_urls`` and exits 1 (once: later runs no longer
+see it). At close, if anything is left in the spool, an ERROR names the file and
+the stat ``newsarchive/db/failed`` is ``True``.
 
 Stats: ``newsarchive/db/{new,updated,unchanged,gone,ignored}`` (counted at commit; ``ignored``: a
 404/410 of a URL the archive never held),
 ``newsarchive/db/spooled``, ``newsarchive/db/errors``, ``newsarchive/db/drained``,
-``newsarchive/db/failed``. The URL is logged with its password redacted.
+``newsarchive/db/failed``, ``newsarchive/db/dead_lettered`` (+ ``_urls``,
+``newsarchive/db/dead_letter_path``). The URL is logged with its password redacted;
+the spool's file name is never made from the URL (:func:`~newsarchive.archive.spool.spool_name`).
 
 Settings: ``NEWSARCHIVE_DATABASE_ENABLED``, ``NEWSARCHIVE_DATABASE_URL``,
-``NEWSARCHIVE_DATABASE_BATCH_SIZE``, ``NEWSARCHIVE_DATABASE_SPOOL``.
+``NEWSARCHIVE_DATABASE_BATCH_SIZE``, ``NEWSARCHIVE_DATABASE_SPOOL``,
+``NEWSARCHIVE_DATABASE_MAX_ATTEMPTS``, ``NEWSARCHIVE_DATABASE_DEAD_LETTER``.
 """
 
 from __future__ import annotations
@@ -37,7 +48,15 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
 from newsarchive.archive.db import ArticleStore, RecordError, StoreError
-from newsarchive.archive.spool import Spool, default_spool_path, drain
+from newsarchive.archive.spool import (
+    DEFAULT_MAX_ATTEMPTS,
+    DeadLetters,
+    Spool,
+    default_dead_letter_path,
+    default_spool_path,
+    drain,
+    spool_name,
+)
 from newsarchive.items import ArticleGone
 from newsarchive.signals import records_durable
 
@@ -55,11 +74,18 @@ class DatabasePipeline:
     """Batched upserts into the article database, with a spool when it is unavailable."""
 
     def __init__(self, store: ArticleStore, spool: Spool, batch_size: int = 100,
-                 stats: StatsCollector | None = None) -> None:
+                 stats: StatsCollector | None = None, *, dead_letters: DeadLetters | None = None,
+                 max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
         if batch_size < 1:
             raise ValueError(f"NEWSARCHIVE_DATABASE_BATCH_SIZE must be at least 1, got {batch_size}")
+        if max_attempts < 1:
+            raise ValueError(f"NEWSARCHIVE_DATABASE_MAX_ATTEMPTS must be at least 1, got {max_attempts}")
         self.store = store
         self.spool = spool
+        self.dead_letters = dead_letters or DeadLetters(spool.path.with_name(spool.path.stem + ".dead.jsonl"),
+                                                        store.display_url)
+        self.max_attempts = max_attempts
+        self.dead_lettered: list[str] = []
         self.batch_size = batch_size
         self.stats = stats
         self.batch: list[dict[str, Any]] = []
@@ -77,10 +103,13 @@ class DatabasePipeline:
         if not url:
             raise NotConfigured("NEWSARCHIVE_DATABASE_URL is empty")
         store = ArticleStore.from_url(url)  # ValueError / ImportError: a misconfiguration stops the run
-        spool_path = settings.get("NEWSARCHIVE_DATABASE_SPOOL") or default_spool_path(
-            store.backend.name, settings.get("NEWSARCHIVE_DATA_DIR") or "data")
+        data_dir = settings.get("NEWSARCHIVE_DATA_DIR") or "data"
+        name = spool_name(url)
+        spool_path = settings.get("NEWSARCHIVE_DATABASE_SPOOL") or default_spool_path(name, data_dir)
+        dead_path = settings.get("NEWSARCHIVE_DATABASE_DEAD_LETTER") or default_dead_letter_path(name, data_dir)
         pipeline = cls(store, Spool(spool_path), settings.getint("NEWSARCHIVE_DATABASE_BATCH_SIZE", 100),
-                       crawler.stats)
+                       crawler.stats, dead_letters=DeadLetters(dead_path, store.display_url),
+                       max_attempts=settings.getint("NEWSARCHIVE_DATABASE_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
         pipeline.crawler = crawler
         return pipeline
 
@@ -95,12 +124,14 @@ class DatabasePipeline:
         logger.info("Archiving records in %(url)s", {"url": self.store.display_url})
         if self.spool.path.exists():
             try:
-                result = drain(self.spool, self.store)
+                result = drain(self.spool, self.store, max_attempts=self.max_attempts,
+                               dead_letters=self.dead_letters)
             except StoreError as exc:
                 self._degrade(exc, f"cannot drain the spool {self.spool.path}")
                 return
             self._inc("drained", result.written)
             self._inc("errors", result.rejected)
+            self._dead_lettered(result.dead_lettered)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleGone):
@@ -118,14 +149,11 @@ class DatabasePipeline:
         if not self.degraded:
             try:
                 self.outcomes[self.store.upsert(record)] += 1
-            except RecordError as exc:
-                self.batch.pop()
-                self._inc("errors")
-                logger.error("Database refused %(url)s (spooled): %(error)s",
-                             {"url": record.get("url"), "error": exc})
-                self._spool([record])
             except StoreError as exc:
                 self._degrade(exc, "write failed")
+            except Exception as exc:  # RecordError, or anything else: this record only, never the run
+                self.batch.pop()
+                self._refused(record, exc)
         if len(self.batch) >= self.batch_size:
             self._flush()
 
@@ -141,6 +169,32 @@ class DatabasePipeline:
                          {"url": self.store.display_url, "n": self.spooled, "left": left, "spool": self.spool.path})
 
     # -- helpers -------------------------------------------------------------------
+
+    def _refused(self, record: dict[str, Any], exc: Exception) -> None:
+        """One record the database would not take: spool it (or dead-letter it at the last attempt)."""
+        self._inc("errors")
+        reason = str(exc) if isinstance(exc, RecordError) else f"{type(exc).__name__}: {exc}"
+        attempts = self.spool.refused(record, reason)
+        if attempts >= self.max_attempts:
+            self.dead_letters.add(record, reason, attempts)
+            self._durable([record])
+            logger.error("Database refused %(url)s (%(n)d attempts), moved to the dead-letter file %(dead)s: "
+                         "%(error)s", {"url": record.get("url"), "n": attempts, "dead": self.dead_letters.path,
+                                       "error": reason})
+            self._dead_lettered([str(record.get("url"))])
+            return
+        logger.error("Database refused %(url)s (spooled, attempt %(n)d of %(max)d): %(error)s",
+                     {"url": record.get("url"), "n": attempts, "max": self.max_attempts, "error": reason})
+        self._spool([record])
+
+    def _dead_lettered(self, keys: list[str]) -> None:
+        if not keys:
+            return
+        self.dead_lettered += keys
+        self._inc("dead_lettered", len(keys))
+        if self.stats is not None:
+            self.stats.set_value(STAT + "dead_lettered_urls", self.dead_lettered[:100])
+            self.stats.set_value(STAT + "dead_letter_path", str(self.dead_letters.path))
 
     def _flush(self) -> None:
         """Commit the batch, or spool it when the database is (or has just become) unavailable."""

@@ -11,6 +11,11 @@
   ``published_at`` as ISO 8601 with offset, unless the page already set
   ``published_at`` (structured data wins); a string it cannot read is counted
   in ``newsarchive/dates/unparsed`` and logged at DEBUG;
+- removes what no database or UTF-8 file can store (lone surrogates, NUL and the other
+  C0/C1 controls except tab and newline, Unicode noncharacters;
+  :func:`~newsarchive.normalize.text.storable_text`) from every other string field of the
+  record and of its ``origin``, URLs and raw dates included, so the database never sees
+  them; each field that had some is counted in ``newsarchive/normalize/unstorable``;
 - sets ``content_hash`` from the normalised title and body.
 
 It only cleans what is there: it never adds text.
@@ -28,7 +33,7 @@ from itemadapter import ItemAdapter
 
 from newsarchive.items import ArticleGone, Origin
 from newsarchive.normalize.dates import parse_datetime, to_iso
-from newsarchive.normalize.text import content_hash, normalize_text
+from newsarchive.normalize.text import content_hash, normalize_text, storable_text
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -43,6 +48,7 @@ ORIGIN_TEXT_FIELDS = ("title", "body", "author", "publisher")
 STAT_PARSED = "newsarchive/dates/parsed"
 STAT_UNPARSED = "newsarchive/dates/unparsed"
 STAT_KEPT = "newsarchive/dates/structured"
+STAT_UNSTORABLE = "newsarchive/normalize/unstorable"
 
 
 class NormalizePipeline:
@@ -61,11 +67,13 @@ class NormalizePipeline:
         adapter = ItemAdapter(item)
         reference = self._reference(adapter.get("fetched_at"))
         lang = adapter.get("lang")
+        self._storable(adapter, ARTICLE_TEXT_FIELDS)
         _normalize_fields(adapter, ARTICLE_TEXT_FIELDS)
         self._published_at(adapter, reference, lang)
         origin = adapter.get("origin")
         if origin is not None and ItemAdapter.is_item(origin):
             origin_adapter = ItemAdapter(origin)
+            self._storable(origin_adapter, ORIGIN_TEXT_FIELDS)
             _normalize_fields(origin_adapter, ORIGIN_TEXT_FIELDS)
             if isinstance(authors := origin_adapter.get("authors"), list):  # the names behind ``author``
                 origin_adapter["authors"] = [n for a in authors if isinstance(a, str) and (n := normalize_text(a))]
@@ -97,6 +105,19 @@ class NormalizePipeline:
             return
         self._inc(STAT_PARSED)
         adapter["published_at"] = to_iso(value)
+
+    def _storable(self, adapter: ItemAdapter, text_fields: tuple[str, ...]) -> None:
+        """:func:`storable_text` over every string field except *text_fields* (``normalize_text`` cleans those)."""
+        for name in adapter.field_names():
+            if name in text_fields:
+                continue
+            value = adapter.get(name)
+            if isinstance(value, str):
+                clean = storable_text(value)
+                if clean != value:
+                    adapter[name] = clean
+                    self._inc(STAT_UNSTORABLE)
+                    logger.debug("Removed unstorable characters from %(field)s", {"field": name})
 
     def _inc(self, key: str) -> None:
         if self.stats is not None:

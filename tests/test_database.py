@@ -233,7 +233,7 @@ def test_export_db_command(tmp_path: Path) -> None:
     down = subprocess.run([sys.executable, "-m", "scrapy", "export_db", "-O", str(out), "--database",
                            f"sqlite:///{tmp_path}"], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=60)
-    assert down.returncode == 1 and "export-db:" in down.stderr
+    assert down.returncode == 2 and "export-db:" in down.stderr  # a folder is no database: bad input
 
 
 # -- nothing lost --------------------------------------------------------------------------

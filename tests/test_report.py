@@ -111,13 +111,13 @@ def test_credentials_are_redacted_from_the_run_file(tmp_path: Path) -> None:
     assert "NEWSARCHIVE_RUNS_DIR" not in text  # settings are never dumped
 
 
-def test_unwritable_runs_dir_exits_one(tmp_path: Path) -> None:
+def test_unwritable_runs_dir_is_refused_before_the_crawl(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x", encoding="utf-8")
     run = crawl(tmp_path, runs_dir=blocker / "runs")
-    assert run.returncode == 1, run.log
-    assert "Run report could not be written" in run.log
-    assert "the run report could not be written" in run.log
+    assert run.returncode == 2, run.log  # bad input (newsarchive/commands/inputs.py), not a failed run
+    assert "NEWSARCHIVE_RUNS_DIR" in run.log and "not a writable folder" in run.log
+    assert "Traceback" not in run.log
 
 
 def test_report_disabled_still_exits_zero(tmp_path: Path) -> None:

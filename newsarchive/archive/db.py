@@ -94,7 +94,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import fields
 from datetime import UTC, date, datetime
 from typing import Any, Literal, Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from newsarchive.archive.search import SEARCH_MIGRATION
@@ -296,20 +296,11 @@ class Backend(Protocol):
 
 
 def redact_url(url: str) -> str:
-    """*url* with the password (in the authority or a ``password=`` parameter) replaced by ``***``."""
-    parts = urlsplit(url)
-    if parts.password is None and "password=" not in parts.query.lower():
-        return url
-    netloc = parts.netloc
-    if parts.password is not None:
-        userinfo, _, hostport = netloc.rpartition("@")
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:***@{hostport}"
-    query = parts.query
-    if query:
-        pairs = [(k, "***" if k.lower() == "password" else v) for k, v in parse_qsl(query, keep_blank_values=True)]
-        query = urlencode(pairs, safe="*/")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    """*url* with the password (however written: URL, ``password=`` parameter, DSN) replaced by ``***``."""
+    from newsarchive import secrets
+
+    secrets.register(url)  # its password is now redacted from every log line and message too
+    return secrets.redact_url(url)
 
 
 def backend_for(url: str) -> Backend:
@@ -490,7 +481,7 @@ class ArticleStore:
                 result = self._upsert(conn, url, article, citation)
             conn.execute("RELEASE SAVEPOINT article")
             return result
-        except self.backend.error as exc:
+        except Exception as exc:  # the driver's error, or text it cannot encode: the savepoint covers both
             try:
                 conn.execute("ROLLBACK TO SAVEPOINT article")
                 conn.execute("RELEASE SAVEPOINT article")

@@ -14,7 +14,9 @@ captured since then. ``--published-since`` is **publication time**: articles the
 aggregator published on or after that day (Baku time; ``published_at``). Records
 waiting in the spool are written into the database first (``--no-drain`` to
 skip), so the export is complete. The database is ``NEWSARCHIVE_DATABASE_URL``
-unless ``--database`` names another.
+unless ``--database`` names another. A database that
+does not exist (an SQLite file) is never created: the command exits 2 with one
+line, as for any bad input (:mod:`newsarchive.commands.inputs`).
 """
 
 from __future__ import annotations
@@ -31,8 +33,18 @@ from typing import TYPE_CHECKING, Any, TextIO
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from newsarchive import datadir, secrets
 from newsarchive.archive.db import ArticleStore, StoreError
-from newsarchive.archive.spool import Spool, default_spool_path, drain
+from newsarchive.archive.spool import (
+    DEFAULT_MAX_ATTEMPTS,
+    DeadLetters,
+    Spool,
+    default_dead_letter_path,
+    default_spool_path,
+    drain,
+    spool_name,
+)
+from newsarchive.commands.inputs import BadInput, check_database_exists, check_settings, refuse
 
 if TYPE_CHECKING:
     import argparse
@@ -66,25 +78,43 @@ class Command(ScrapyCommand):
         parser.add_argument("--database", metavar="URL", help="database URL (default: NEWSARCHIVE_DATABASE_URL)")
         parser.add_argument("--no-drain", action="store_true", help="do not write spooled records first")
 
-    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        secrets.install(self.settings)
+        secrets.register(opts.database)
+        datadir.resolve(self.settings)
         if args:
-            raise UsageError(f"unexpected arguments: {' '.join(args)}")
+            refuse("export-db", f"unexpected arguments: {' '.join(args)}")
+        try:
+            parse_since(opts.since)
+            check_settings(self.settings)
+            check_database_exists(self.database_url(opts))
+        except (BadInput, UsageError) as exc:
+            refuse("export-db", str(exc))
+
+    def database_url(self, opts: argparse.Namespace) -> str:
+        assert self.settings is not None
+        return str(opts.database or self.settings.get("NEWSARCHIVE_DATABASE_URL") or DEFAULT_URL)
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
         since = parse_since(opts.since)
         published_since = parse_since(opts.published_since, "--published-since")
         if opts.history and published_since:
             raise UsageError("--published-since filters records, not --history")
         assert self.settings is not None
-        url = opts.database or self.settings.get("NEWSARCHIVE_DATABASE_URL") or DEFAULT_URL
-        spool_setting = self.settings.get("NEWSARCHIVE_DATABASE_SPOOL") or None
-        if spool_setting is None:
-            store_name = ArticleStore.from_url(url).backend.name
-            spool_setting = default_spool_path(store_name, self.settings.get("NEWSARCHIVE_DATA_DIR") or "data")
+        url = self.database_url(opts)
+        data_dir = self.settings.get("NEWSARCHIVE_DATA_DIR") or "data"
+        spool_setting = self.settings.get("NEWSARCHIVE_DATABASE_SPOOL") or default_spool_path(spool_name(url), data_dir)
+        dead_setting = self.settings.get("NEWSARCHIVE_DATABASE_DEAD_LETTER") or default_dead_letter_path(
+            spool_name(url), data_dir)
         try:
             count = export(url, opts.output, since=since, drain_spool=not opts.no_drain, spool_path=spool_setting,
-                           published_since=published_since, history=opts.history)
+                           published_since=published_since, history=opts.history, dead_letter_path=dead_setting,
+                           max_attempts=self.settings.getint("NEWSARCHIVE_DATABASE_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
         except (StoreError, OSError, ValueError, ImportError) as exc:
             logger.error("export-db failed: %(error)s", {"error": exc})
-            print(f"export-db: {exc}", file=sys.stderr)
+            print(f"export-db: {secrets.redact(str(exc))}", file=sys.stderr)
             self.exitcode = 1
             return
         logger.info("Exported %(n)d records to %(out)s", {"n": count, "out": opts.output})
@@ -100,16 +130,19 @@ def parse_since(value: str | None, option: str = "--since") -> str | None:
 
 
 def export(url: str, output: str, *, since: str | None = None, drain_spool: bool = True,
-           spool_path: str | Path | None = None, published_since: str | None = None, history: bool = False) -> int:
+           spool_path: str | Path | None = None, published_since: str | None = None, history: bool = False,
+           dead_letter_path: str | Path | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> int:
     """Write the records (or, with *history*, the history events) of the database at *url* to *output*;
     return how many."""
     store = ArticleStore.from_url(url)
     store.open()
     try:
         if drain_spool:
-            spool = Spool(spool_path or default_spool_path(store.backend.name))
+            spool = Spool(spool_path or default_spool_path(spool_name(url)))
             if spool.path.exists():
-                drain(spool, store)
+                dead = DeadLetters(dead_letter_path or default_dead_letter_path(spool_name(url)), store.display_url)
+                drain(spool, store, max_attempts=max_attempts, dead_letters=dead)
+
         def write(fh: TextIO) -> int:
             if history:
                 return write_history(store, fh, since)

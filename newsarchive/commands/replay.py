@@ -21,6 +21,8 @@ only the run report goes to ``--output-dir``).
 A setting given with ``-s`` wins over these defaults. ``-O``, ``-a`` and ``-s``
 work as for ``scrapy crawl``; the exit status follows the run monitors like
 ``scrapy crawl``.
+A source that does not exist or holds no WARC file exits 2 with one line, before
+anything runs.
 """
 
 from __future__ import annotations
@@ -30,9 +32,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import UsageError
-from scrapy.settings import SETTINGS_PRIORITIES
 
 from newsarchive.commands.crawl import Command as CrawlCommand
+from newsarchive.commands.inputs import check_warc_source
 
 if TYPE_CHECKING:
     import argparse
@@ -88,21 +90,30 @@ class Command(CrawlCommand):
         parser.add_argument("--into-live-database", action="store_true",
                             help="write into NEWSARCHIVE_DATABASE_URL (the live database) instead of a new one")
 
+    def command_name(self) -> str:
+        return "replay"
+
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().process_options(args, opts)
         if len(args) != 1:
             raise UsageError("give one WARC file or folder")
+        super().process_options(args, opts)
+
+    def command_settings(self, args: list[str]) -> dict[str, Any]:
+        return replay_settings(args[0])
+
+    def command_defaults(self, args: list[str], opts: argparse.Namespace) -> dict[str, Any]:
         assert self.settings is not None
-        for name, value in replay_settings(args[0]).items():
-            self.settings.set(name, value, priority="cmdline")
         data_dir = str(self.settings.get("NEWSARCHIVE_DATA_DIR") or "data").rstrip("/")
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S")
-        out_dir = Path(opts.output_dir or f"{data_dir}/replay-{stamp}")
-        self.output_dir = out_dir
-        for name, value in output_settings(out_dir, into_live_database=opts.into_live_database).items():
-            # a setting the user gave with -s wins
-            if (self.settings.getpriority(name) or 0) < SETTINGS_PRIORITIES["cmdline"]:
-                self.settings.set(name, value, priority="cmdline")
+        self.output_dir = Path(opts.output_dir or f"{data_dir}/replay-{stamp}")
+        return output_settings(self.output_dir, into_live_database=opts.into_live_database)
+
+    def spider_name(self, args: list[str], opts: argparse.Namespace) -> str | None:
+        return str(opts.spider)
+
+    def check_input(self, args: list[str], opts: argparse.Namespace) -> None:
+        check_warc_source(args[0])
+        super().check_input(args, opts)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         self.output_dir.mkdir(parents=True, exist_ok=True)

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from newsarchive import secrets
 from newsarchive.monitors import STAT_MONITORS_FAILED, CoverageCounter, FieldCoverage, MonitorResult, suite_results
 
 if TYPE_CHECKING:
@@ -51,18 +52,10 @@ STAT_REPORT_FAILED = "newsarchive/report/failed"
 
 DEFAULT_RUNS_DIR = "data/runs"
 
-_CREDENTIALS_RE = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^\s:/?#@]*):[^\s/?#@]*@")
-
 
 def redact(value: Any) -> Any:
-    """``value`` with ``scheme://user:password@`` turned into ``scheme://user:***@``, recursively."""
-    if isinstance(value, str):
-        return _CREDENTIALS_RE.sub(r"\g<scheme>\g<user>:***@", value)
-    if isinstance(value, dict):
-        return {redact(key): redact(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [redact(item) for item in value]
-    return value
+    """``value`` with URL/DSN passwords and every known secret replaced by ``***``, recursively."""
+    return secrets.redact_value(value)
 
 
 def _json_default(value: Any) -> Any:
@@ -118,6 +111,7 @@ def summary_numbers(stats: Mapping[str, Any]) -> dict[str, Any]:
             "spooled": _num(stats, "newsarchive/db/spooled"),
             "errors": _num(stats, "newsarchive/db/errors"),
             "drained": _num(stats, "newsarchive/db/drained"),
+            "dead_lettered": _num(stats, "newsarchive/db/dead_lettered"),
         },
     }
 

@@ -50,6 +50,7 @@ __all__ = [
     "fold_key",
     "normalize_text",
     "slugify",
+    "storable_text",
 ]
 
 # --------------------------------------------------------------------------- tables
@@ -78,6 +79,15 @@ _DELETE_CHARS = (
     + "".join(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r\x0b\x0c")
     + "\x7f"
 )
+
+#: Text is every code point except lone surrogates (a JSON "\\ud800" decodes to one; no UTF-8 encoder or
+#: database takes it) and the Unicode noncharacters (U+FDD0..U+FDEF, U+xFFFE and U+xFFFF in every plane);
+#: written as the complement of ranges, which ``re`` scans ten times faster than a list of exclusions.
+_TEXT_RANGES = "\ue000-\ufdcf\ufdf0-\ufffd" + "".join(
+    f"{chr(plane * 0x10000)}-{chr(plane * 0x10000 + 0xFFFD)}" for plane in range(1, 17))
+_NOT_TEXT_RE = re.compile(f"[^\x00-\ud7ff{_TEXT_RANGES}]")
+#: What no database stores: the above, NUL and the other C0/C1 controls except tab and newline.
+_UNSTORABLE_RE = re.compile(f"[^\t\n\x20-\x7e\xa0-\ud7ff{_TEXT_RANGES}]")
 
 #: Characters mapped after mojibake repair (NBSP and SHY are also mojibake bytes).
 _CHAR_MAP: dict[str, str] = {
@@ -387,7 +397,14 @@ def normalize_text(s: str) -> str:
     """Return *s* cleaned for storage and comparison (see the module docstring).
 
     Idempotent: ``normalize_text(normalize_text(s)) == normalize_text(s)``.
+    The result is always :func:`storable_text`.
     """
+    # One scan for what no database stores; C1 controls stay for the mojibake repair, which consumes
+    # them, and entities (&#xD800;) may decode to more: only then is the result scanned again.
+    recheck = "&" in s
+    if not s.isascii() and _UNSTORABLE_RE.search(s) is not None:
+        s = _NOT_TEXT_RE.sub("", s)
+        recheck = True
     out, unstable = _normalize_once(s)
     for _ in range(3):  # rare: settle what one step exposed to an earlier one
         if not unstable:
@@ -395,7 +412,19 @@ def normalize_text(s: str) -> str:
         s = out
         out, unstable = _normalize_once(s)
         unstable = unstable and out != s
-    return out
+    return storable_text(out) if recheck else out
+
+
+def storable_text(s: str) -> str:
+    """*s* without what no database or UTF-8 file can store, and no text needs.
+
+    Removed: lone surrogates, NUL and the other C0 and C1 control characters except tab and
+    newline, and the Unicode noncharacters (U+FDD0..U+FDEF, U+FFFE/U+FFFF of every plane).
+    Everything else is kept as it is (this is not :func:`normalize_text`).
+    """
+    if _UNSTORABLE_RE.search(s) is None:
+        return s
+    return _UNSTORABLE_RE.sub("", s)
 
 
 # --------------------------------------------------------------------------- case, keys

@@ -1,0 +1,11 @@
+"""``scrapy check``: Scrapy's command, writing nothing into the archive (:mod:`newsarchive.commands.readonly`)."""
+
+from __future__ import annotations
+
+from scrapy.commands.check import Command as ScrapyCommand
+
+from newsarchive.commands.readonly import ReadOnlyCommand
+
+
+class Command(ReadOnlyCommand, ScrapyCommand):
+    pass
