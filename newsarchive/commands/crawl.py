@@ -2,7 +2,8 @@
 
 With ``COMMANDS_MODULE = "newsarchive.commands"`` this replaces Scrapy's own
 ``crawl`` command, and behaves exactly like it (``-a``, ``-s``, ``-o``/``-O``,
-``--nolog``, …) except for the exit status, which is 1 when:
+``--nolog``, …) except that ``-o``/``-O`` replace the ``FEEDS`` preset
+(:func:`newsarchive.feeds.drop_preset`; Scrapy would write both), and for the exit status, which is 1 when:
 
 * Scrapy itself reports a failure (the spider could not start), as before;
 * a run monitor failed (stat ``newsarchive/monitors/failed`` > 0, see
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from newsarchive.extensions.report import STAT_MONITORS_FAILED, STAT_REPORT_FAILED, STAT_REPORT_PATH, RunReport
+from newsarchive.feeds import drop_preset
 
 if TYPE_CHECKING:
     import argparse
@@ -52,6 +54,11 @@ class Command(ScrapyCrawlCommand):
 
     def short_desc(self) -> str:
         return "Run a spider of the current project, by name (exit status 1 when its monitors fail)"
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        if (opts.output or opts.overwrite_output) and self.settings is not None:
+            drop_preset(self.settings)  # -o/-O replace the FEEDS preset; Scrapy would merge them
+        super().process_options(args, opts)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         self.crawlers: list[Crawler] = []
