@@ -143,12 +143,17 @@ _YMD_RE = re.compile(r"(?<!\d)(\d{4})([-./])(\d{1,2})\2(\d{1,2})(?!\d)")
 _YEAR_FIRST_HINT_RE = re.compile(r"\d{4}[-./]\d")
 _DMY_RE = re.compile(r"(?<![\d.])(\d{1,2})([-./])(\d{1,2})\2(\d{4}|\d{2})(?![\d:])")
 _WORD = r"[^\W\d_]"
+#: Every month word starts with the first three letters of a name or abbreviation: a cheap
+#: look-ahead that keeps the named-date regexes off all other words.
+_MONTH_PREFIXES = "|".join(sorted({k[:3] for k in (*MONTH_NAMES, *MONTH_ABBREVIATIONS)}))
+_MONTH_START = f"(?={_MONTH_PREFIXES})"
+_MONTH_HINT_RE = re.compile(_MONTH_PREFIXES)  # no look-behind: sre scans for the literals fast
 _DAY_MONTH_RE = re.compile(
-    rf"(?<!\d)(\d{{1,2}})(?!\d)(?:-{_WORD}{{1,3}}(?!{_WORD}))?[\s.,/-]*({_WORD}{{3,}})\.?"
+    rf"(?<!\d)(\d{{1,2}})(?!\d)(?:-{_WORD}{{1,3}}(?!{_WORD}))?[\s.,/-]*({_MONTH_START}{_WORD}{{3,}})\.?"
     rf"(?:[\s.,/-]*(\d{{4}})(?!\d))?"
 )
 _MONTH_DAY_RE = re.compile(
-    rf"(?<!{_WORD})({_WORD}{{3,}})\.?[\s,]*(?<!\d)(\d{{1,2}})(?!\d)(?:-?{_WORD}{{1,3}}\b)?"
+    rf"(?<!{_WORD})({_MONTH_START}{_WORD}{{3,}})\.?[\s,]*(?<!\d)(\d{{1,2}})(?!\d)(?:-?{_WORD}{{1,3}}\b)?"
     rf"(?:,?\s*(\d{{4}})(?!\d))?"
 )
 _TIME_RE = re.compile(
@@ -165,6 +170,10 @@ _RELDAY_RE = re.compile(
     rf"(?!{_WORD})"
 )
 _NOW_RE = re.compile(rf"(?<!{_WORD})(?:{'|'.join(NOW_WORDS)})(?!{_WORD})")
+#: The words each of the three regexes above needs, as plain alternations (no look-behind, so sre
+#: scans for them fast): a regex runs only when its words are in the string.
+_RELDAY_HINT_RE, _NOW_HINT_RE, _AGO_HINT_RE = (re.compile("|".join(map(re.escape, words)))
+                                               for words in (RELATIVE_DAYS, NOW_WORDS, AGO_WORDS))
 _LONE_YEAR_RE = re.compile(r"(?<![\d:.])(19\d\d|20\d\d)(?![\d:])")
 
 # --------------------------------------------------------------------------- helpers
@@ -201,9 +210,24 @@ def month_number(word: str) -> int | None:
     return None
 
 
+def _steady_from(zone: ZoneInfo) -> int:
+    """A year from which *zone* keeps one offset all year up to :data:`MAX_YEAR` (per its tzdata)."""
+    final = zone.utcoffset(datetime(MAX_YEAR, 1, 1))
+    year = MAX_YEAR
+    while year > 1970 and zone.utcoffset(datetime(year - 1, 1, 1)) == final == zone.utcoffset(datetime(year - 1, 7, 1)):
+        year -= 1
+    return year + 1  # one year of margin: a change late in the year before
+
+
+#: Baku has kept +04:00 all year since 2016: a wall time from then on needs no gap check.
+_STEADY_FROM = _steady_from(BAKU)
+
+
 def _local(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> datetime:
     """Baku wall time → aware datetime (a skipped hour is moved forward)."""
     naive = datetime(y, mo, d, h, mi, s, tzinfo=BAKU)
+    if y >= _STEADY_FROM:
+        return naive
     return naive.astimezone(UTC).astimezone(BAKU)
 
 
@@ -216,6 +240,11 @@ def _as_baku(value: datetime) -> datetime:
 def _reference(reference: datetime | None) -> datetime:
     if reference is None:
         return datetime.now(BAKU)
+    return _given_reference(reference)
+
+
+@lru_cache(maxsize=64)
+def _given_reference(reference: datetime) -> datetime:
     if reference.tzinfo is None:
         reference = reference.replace(tzinfo=UTC)
     return reference.astimezone(BAKU)
@@ -264,6 +293,8 @@ def _lone_year(text: str, span: tuple[int, int]) -> str | None:
 
 
 def _numeric_date(text: str) -> _Found | None:
+    if "." not in text and "-" not in text and "/" not in text:
+        return None
     m = _YMD_RE.search(text) if _YEAR_FIRST_HINT_RE.search(text) else None
     if m:
         y, mo, d = int(m[1]), int(m[3]), int(m[4])
@@ -281,7 +312,9 @@ def _numeric_date(text: str) -> _Found | None:
 
 
 def _named_date(text: str, ref: date) -> _Found | None:
-    for regex, day_group, month_group in ((_DAY_MONTH_RE, 1, 2), (_MONTH_DAY_RE, 2, 1)):
+    if not _MONTH_HINT_RE.search(text):
+        return None
+    for regex, day_group, month_group in _NAMED_DATE_FORMS:
         for m in regex.finditer(text):
             month = month_number(m[month_group])
             if month is None:
@@ -297,14 +330,17 @@ def _named_date(text: str, ref: date) -> _Found | None:
     return None
 
 
+_NAMED_DATE_FORMS = ((_DAY_MONTH_RE, 1, 2), (_MONTH_DAY_RE, 2, 1))
+
+
 def _relative(text: str, ref: datetime) -> tuple[date | datetime, tuple[int, int]] | None:
-    m = _RELDAY_RE.search(text)
+    m = _RELDAY_RE.search(text) if _RELDAY_HINT_RE.search(text) else None
     if m:
         return ref.date() + timedelta(days=RELATIVE_DAYS[m.group()]), m.span()
-    m = _NOW_RE.search(text)
+    m = _NOW_RE.search(text) if _NOW_HINT_RE.search(text) else None
     if m:
         return ref.replace(microsecond=0), m.span()
-    for m in _AGO_RE.finditer(text):
+    for m in _AGO_RE.finditer(text) if _AGO_HINT_RE.search(text) else ():
         unit = next((RELATIVE_UNITS[p] for p in _UNIT_PREFIXES if m[3].startswith(p)), None)
         count = int(m[1]) if m[1] else NUMBER_WORDS.get(m[2] or "", 1 if not m[2] else 0)
         if m[3] == "полчаса":
@@ -325,7 +361,7 @@ _UNIT_PREFIXES = sorted(RELATIVE_UNITS, key=len, reverse=True)
 
 
 def _time(text: str) -> tuple[int, int, int, tzinfo | None] | None:
-    m = _TIME_RE.search(text)
+    m = _TIME_RE.search(text) if ":" in text or "." in text else None
     if not m:
         return None
     hour, minute, second = int(m[1]), int(m[2]), int(m[3] or 0)
@@ -383,8 +419,9 @@ def _iso(text: str) -> datetime | None:
 
 def _parse(s: str, ref: datetime) -> datetime | date | None:
     """The parser itself (*ref*: aware, in Baku). Raises only on a bug: ``tests/test_fuzz.py`` fuzzes it."""
+    s = s.lower()  # "İ" becomes "i" + U+0307, dropped by the table
     try:
-        value = _parse_folded(_fold(s).strip(), ref)
+        value = _parse_folded((s if s.isascii() else s.translate(_FOLD_TABLE)).strip(), ref)
     except _Unreadable:
         return None
     return value if value is None or MIN_YEAR <= value.year <= MAX_YEAR else None
