@@ -78,6 +78,7 @@ COMMANDS_MODULE = "newsarchive.commands"
 
 ADDONS = {
     "newsarchive.addons.DistributedAddon": 100,  # no-op unless NEWSARCHIVE_REDIS_URL is set
+    "newsarchive.addons.ResumeAddon": 200,  # JOBDIR: a corrupt active.json is moved aside (newsarchive/queues.py)
 }
 
 EXTENSIONS = {
