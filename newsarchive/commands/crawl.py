@@ -3,7 +3,9 @@
 With ``COMMANDS_MODULE = "newsarchive.commands"`` this replaces Scrapy's own
 ``crawl`` command, and behaves exactly like it (``-a``, ``-s``, ``-o``/``-O``,
 ``--nolog``, …) except that ``-o``/``-O`` replace the ``FEEDS`` preset
-(:func:`newsarchive.feeds.drop_preset`; Scrapy would write both), and for the exit status, which is 1 when:
+(:func:`newsarchive.feeds.drop_preset`; Scrapy would write both), that the folder of
+``LOG_FILE`` is created when missing (a fresh deployment has no ``data/logs/``), and for
+the exit status, which is 1 when:
 
 * Scrapy itself reports a failure (the spider could not start), as before;
 * a run monitor failed (stat ``newsarchive/monitors/failed`` > 0, see
@@ -19,6 +21,7 @@ non-zero status. Scrapyd ignores exit statuses; read the run files there.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
@@ -59,6 +62,9 @@ class Command(ScrapyCrawlCommand):
         if (opts.output or opts.overwrite_output) and self.settings is not None:
             drop_preset(self.settings)  # -o/-O replace the FEEDS preset; Scrapy would merge them
         super().process_options(args, opts)
+        log_file = self.settings.get("LOG_FILE") if self.settings is not None else None
+        if log_file:  # a fresh deployment has no data/logs/ yet; Scrapy opens the file before any project code runs
+            Path(log_file).parent.mkdir(parents=True, exist_ok=True)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         self.crawlers: list[Crawler] = []
