@@ -1,0 +1,99 @@
+"""Scrapy's own tools work on the project: one feed per run, ``scrapy -h``, ``scrapy parse``, ``scrapy check``."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from newsarchive.mirror import MirrorServer, offline_settings, output_settings
+from tests.crawl import ROOT, run_crawl
+
+
+def scrapy(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def mirror_args(mirror: MirrorServer, out: Path) -> list[str]:
+    settings = {**offline_settings(mirror.url, mirror.site.now), **output_settings(out)}
+    return [arg for name, value in settings.items() for arg in ("-s", f"{name}={value}")]
+
+
+def scraped_items(stdout: str) -> list[dict[str, Any]]:
+    """The items ``scrapy parse`` printed (a pretty-printed list after each "# Scraped Items" line)."""
+    items: list[dict[str, Any]] = []
+    for block in re.findall(r"# Scraped Items\s+-+\n(.*?)\n# Requests", stdout, re.S):
+        items += ast.literal_eval(block)
+    return items
+
+
+def test_crawl_with_O_writes_one_json_lines_file(mirror: MirrorServer, tmp_path: Path) -> None:
+    # Scrapy merges FEEDS into -O/-o: the preset wrote a second, identical file next to items.jsonl
+    result = run_crawl(mirror, tmp_path, "-a", "follow_origins=0")
+    assert result.returncode == 0, result.log[-3000:]
+    feeds = sorted(p.name for p in tmp_path.rglob("*.jsonl*") if p.parent != tmp_path / "warc")
+    assert feeds == ["items.jsonl"]
+    assert {item["url"] for item in result.items} == {art.url for art in mirror.site.articles()}
+
+
+def test_help_lists_every_command_once() -> None:
+    proc = scrapy("-h")
+    assert proc.returncode == 0, proc.stderr
+    names = re.findall(r"^  (\S+)\s", proc.stdout, re.M)
+    assert len(names) == len(set(names)), names
+    assert {"crawl", "export-db", "replay"} <= set(names) and "export_db" not in names
+
+
+def test_parse_an_icma_article_without_options(mirror: MirrorServer, tmp_path: Path) -> None:
+    art = mirror.site.article(1)
+    proc = scrapy("parse", art.url, "-d", "2", "--nolog", *mirror_args(mirror, tmp_path))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    records = {item["url"]: item for item in scraped_items(proc.stdout)}  # depth 2 also reaches the sidebar's
+    record = records[art.url]
+    assert record["title"] == art.title
+    assert record["origin_status"] == "ok" and record["origin"]["url"] == art.origin.url
+
+
+def test_parse_a_cited_article_without_options(mirror: MirrorServer, tmp_path: Path) -> None:
+    art = mirror.site.article(1)
+    proc = scrapy("parse", art.origin.url, "--nolog", *mirror_args(mirror, tmp_path))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (origin,) = scraped_items(proc.stdout)
+    assert origin["url"] == art.origin.url and origin["title"] == art.origin.title and origin["site"] == "apa.az"
+
+
+def test_parse_an_icma_listing_routes_to_discovery(mirror: MirrorServer, tmp_path: Path) -> None:
+    proc = scrapy("parse", "https://icma.az/sitemap.xml", "-d", "2", "--nolog", *mirror_args(mirror, tmp_path))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"<GET {mirror.site.article(1).url}>" in proc.stdout  # index → its children → their articles
+
+
+def test_check_runs_the_contracts_against_the_mirror(mirror: MirrorServer, tmp_path: Path) -> None:
+    proc = scrapy("check", "-v", *mirror_args(mirror, tmp_path))
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    ran = re.search(r"Ran (\d+) contracts", proc.stderr + proc.stdout)
+    assert ran and int(ran.group(1)) >= 5
+    assert "[icma] parse" in proc.stderr + proc.stdout and "[sources] parse" in proc.stderr + proc.stdout
+
+
+def test_sources_spider_without_urls_says_so(tmp_path: Path) -> None:
+    proc = scrapy("crawl", "sources", "-s", f"NEWSARCHIVE_DATA_DIR={tmp_path}", "-s", "NEWSARCHIVE_PROGRESS=off")
+    assert proc.returncode == 1
+    assert "give origin URLs with -a urls=URL,URL or -a file=PATH" in proc.stderr
+
+
+def test_normalisation_bench_reads_its_article_from_the_repository() -> None:
+    from bench import normalize
+
+    assert ROOT in normalize.ARTICLE.parents and normalize.ARTICLE.is_file()
+    assert "/work/" not in (ROOT / "bench" / "normalize.py").read_text(encoding="utf-8").replace(str(ROOT), "")
+    text = normalize._article()
+    assert len(text) > 5000 and "Azərbaycan" in text and text.count("\n\n") > 5
+    assert json.dumps(text)  # one whole article, not a sentence repeated
+    assert len(set(text.split("\n\n"))) == len(text.split("\n\n"))
