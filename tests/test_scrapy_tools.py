@@ -6,6 +6,8 @@ import ast
 import json
 import os
 import re
+import shlex
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -97,3 +99,49 @@ def test_normalisation_bench_reads_its_article_from_the_repository() -> None:
     assert len(text) > 5000 and "Azərbaycan" in text and text.count("\n\n") > 5
     assert json.dumps(text)  # one whole article, not a sentence repeated
     assert len(set(text.split("\n\n"))) == len(text.split("\n\n"))
+
+
+def test_demo_counts_warc_files_apart_from_their_indexes(tmp_path: Path, capsys: Any) -> None:
+    from newsarchive.demo import summarise
+
+    (tmp_path / "warc").mkdir()
+    for name in ("icma-1-00000.warc.gz", "icma-1-00000.warc.gz.cdxj", "icma-1-00001.warc.gz",
+                 "icma-1-00001.warc.gz.cdxj"):
+        (tmp_path / "warc" / name).write_bytes(b"")
+    summarise(tmp_path / "none.jsonl", tmp_path)
+    assert "(2 files, 2 .cdxj indexes)" in capsys.readouterr().out
+
+
+def _mirror_command(epoch: int, out: Path) -> tuple[subprocess.Popen[str], list[str]]:
+    """Start ``python -m newsarchive.mirror`` and return the crawl command it prints (with outputs in *out*)."""
+    proc = subprocess.Popen([sys.executable, "-m", "newsarchive.mirror", "--articles", "40", "--epoch", str(epoch)],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.stdout is not None
+    url, _, command = (proc.stdout.readline().strip() for _ in range(3))
+    assert url.startswith("http://") and command.startswith("scrapy crawl icma ")
+    args = shlex.split(command)[1:]
+    out_args = [arg for name, value in output_settings(out).items() for arg in ("-s", f"{name}={value}")]
+    return proc, [*args, *out_args, "-s", "NEWSARCHIVE_PROGRESS=off"]
+
+
+def test_the_mirrors_printed_command_shows_incremental_runs(tmp_path: Path) -> None:
+    runs = []
+    for epoch in (0, 1):  # epoch 1: five new articles, some recent ones edited
+        mirror, args = _mirror_command(epoch, tmp_path)
+        try:
+            assert any(arg.startswith("NEWSARCHIVE_REFERENCE_TIME=") for arg in args)
+            proc = scrapy(*args)
+        finally:
+            mirror.terminate()
+            mirror.wait(timeout=10)
+            assert mirror.stdout is not None
+            mirror.stdout.close()
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        (report,) = sorted((tmp_path / "runs").glob("*.json"))[len(runs):]
+        runs.append(json.loads(report.read_text(encoding="utf-8"))["stats"])
+    assert runs[1].get("newsarchive/incremental/revisits", 0) > 0  # recent articles are looked at again
+    with sqlite3.connect(tmp_path / "archive.sqlite3") as db:
+        revised = db.execute("SELECT COUNT(*) FROM (SELECT article_url FROM revisions GROUP BY article_url"
+                             " HAVING COUNT(*) > 1)")
+        assert revised.fetchone()[0] > 0  # an edit became a revision
+        assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 45
