@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import http.server
 import json
 import os
 import re
@@ -10,9 +11,11 @@ import shlex
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
+from newsarchive.archive.warc import iter_records
 from newsarchive.mirror import MirrorServer, offline_settings, output_settings
 from tests.crawl import ROOT, run_crawl
 
@@ -145,3 +148,40 @@ def test_the_mirrors_printed_command_shows_incremental_runs(tmp_path: Path) -> N
                              " HAVING COUNT(*) > 1)")
         assert revised.fetchone()[0] > 0  # an edit became a revision
         assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 45
+
+
+class _Chunked(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        for part in (b"birinci ", b"ikinci"):
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+        self.wfile.write(b"0\r\n\r\n")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_chunked_response_is_archived_without_transfer_encoding(tmp_path: Path) -> None:
+    # Twisted hands Scrapy the body de-chunked and keeps Transfer-Encoding among its connection headers:
+    # the WARC record has neither the header nor the chunk framing (README, "Outputs").
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Chunked)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/chunked"
+        proc = scrapy("fetch", "--nolog", url, "-s", "NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES=1", "-s", "ROBOTSTXT_OBEY=0",
+                      "-s", f"NEWSARCHIVE_WARC_DIR={tmp_path / 'warc'}", "-s", f"NEWSARCHIVE_DATA_DIR={tmp_path}")
+    finally:
+        server.shutdown()
+    assert proc.returncode == 0 and proc.stdout.strip() == "birinci ikinci", proc.stderr[-2000:]
+    (record,) = [r for r in iter_records(tmp_path / "warc") if r.rec_type == "response"]
+    headers = {name.lower() for name, _ in record.http_headers}
+    assert "content-type" in headers
+    assert not {"transfer-encoding", "x-archive-orig-transfer-encoding"} & headers
+    assert record.body == b"birinci ikinci"
