@@ -5,6 +5,11 @@ nothing until ``NEWSARCHIVE_REDIS_URL`` is set (``-s NEWSARCHIVE_REDIS_URL=redis
 or ``unix:///run/redis.sock``): then the scheduler and the duplicate filter become
 :mod:`newsarchive.distributed.scheduler`'s, and every ``scrapy crawl`` started with the same URL
 and ``NEWSARCHIVE_REDIS_PREFIX`` joins the same frontier. Spiders do not change.
+
+:class:`ResumeAddon`: resuming (``-s JOBDIR=...``). Swaps Scrapy's scheduler for
+:class:`newsarchive.queues.CrashTolerantScheduler` unless another one was chosen (the
+distributed one, ``-s SCHEDULER=...``): an add-on, because a ``SCHEDULER`` in settings.py
+would outrank the distributed add-on's.
 """
 
 from __future__ import annotations
@@ -38,3 +43,11 @@ class DistributedAddon:
         # A worker acknowledges a request once its item left the pipelines: commit every record, so a
         # killed worker cannot take acknowledged but uncommitted records with it (-s overrides this).
         settings.set("NEWSARCHIVE_DATABASE_BATCH_SIZE", 1, priority="addon")
+
+
+class ResumeAddon:
+    """Scrapy's scheduler → :class:`newsarchive.queues.CrashTolerantScheduler` (corrupt ``active.json`` moved aside)."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        if settings.get("SCHEDULER") == "scrapy.core.scheduler.Scheduler":
+            settings.set("SCHEDULER", "newsarchive.queues.CrashTolerantScheduler", priority="addon")

@@ -53,9 +53,10 @@ def summarise(feed: Path, out: Path) -> None:
     print(f"records: {len(records)} in {feed}")
     print("  by kind/lang:", dict(Counter(f"{r['kind']}/{r['lang']}" for r in records)))
     print("  origin_status:", dict(Counter(r["origin_status"] for r in records)))
-    for path, label in ((out / "warc", "WARC files"),):
-        if path.exists():
-            print(f"{label}: {path} ({len(list(path.iterdir()))} files)")
+    warc = out / "warc"
+    if warc.exists():  # each WARC file has a .cdxj index beside it: count them apart
+        print(f"WARC files: {warc} ({len(list(warc.glob('*.warc.gz')))} files, "
+              f"{len(list(warc.glob('*.cdxj')))} .cdxj indexes)")
     db = out / "newsarchive.sqlite3"
     if db.exists():
         print(f"database: {db}")

@@ -7,20 +7,28 @@ push (``struct.error: unpack requires a buffer of 4 bytes``). This queue moves
 an unreadable file aside (``<file>.corrupt``), starts that priority afresh, and
 treats a record it cannot read back as the end of the queue.
 
+The scheduler's own state, ``requests.queue/active.json`` (the priorities in use),
+is written only on a clean stop too; :class:`CrashTolerantScheduler` moves an
+unreadable one aside (``active.json.corrupt``) the same way and resumes with an
+empty priority list (the queue files stay; a priority pushed again reopens its file).
+
 Nothing is lost by that: the icma spider fetches its start pages (home page and
 sitemap) on every run, resumed or not, and re-discovers every article the
-archive does not hold yet. Enabled with ``SCHEDULER_DISK_QUEUE`` in settings;
-only used when ``JOBDIR`` is set.
+archive does not hold yet. Enabled with ``SCHEDULER_DISK_QUEUE`` in settings and,
+for the scheduler, by :class:`newsarchive.addons.ResumeAddon` (an add-on, so that
+distributed mode can still choose its own scheduler); only used when ``JOBDIR`` is set.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import pickle
 import struct
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scrapy.core.scheduler import Scheduler
 from scrapy.squeues import PickleLifoDiskQueue
 
 if TYPE_CHECKING:
@@ -62,3 +70,35 @@ class CrashTolerantLifoDiskQueue(PickleLifoDiskQueue):  # type: ignore[misc,vali
         stats: Any = self._crawler.stats
         if stats is not None:
             stats.inc_value(f"newsarchive/jobdir/{what}")
+
+
+def _valid_state(state: Any) -> bool:
+    """What Scrapy's priority queues write: a list of priorities, or a dict of them per download slot."""
+    def priorities(value: Any) -> bool:
+        return isinstance(value, list) and all(isinstance(p, int) for p in value)
+
+    if isinstance(state, dict):
+        return all(isinstance(k, str) and priorities(v) for k, v in state.items())
+    return priorities(state)
+
+
+class CrashTolerantScheduler(Scheduler):
+    """Scrapy's scheduler, resuming a ``JOBDIR`` whose ``active.json`` an interrupted run left unreadable."""
+
+    def _read_dqs_state(self, dqdir: str) -> Any:
+        path = Path(dqdir, "active.json")
+        try:
+            state = super()._read_dqs_state(dqdir)
+            if _valid_state(state) or state == ():
+                return state
+            error: Exception = ValueError(f"not a priority list: {json.dumps(state)[:80]}")
+        except (ValueError, OSError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            error = exc
+        aside = path.with_name(path.name + ".corrupt")
+        path.replace(aside)
+        if self.stats is not None:
+            self.stats.inc_value("newsarchive/jobdir/corrupt_state_files")
+        logger.warning("JOBDIR state %(path)s was left unreadable by an interrupted run (%(error)s); moved to "
+                       "%(aside)s, the crawl resumes and re-discovers its requests from the start pages",
+                       {"path": path, "error": error, "aside": aside})
+        return ()

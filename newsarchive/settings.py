@@ -95,6 +95,7 @@ COMMANDS_MODULE = "newsarchive.commands"
 ADDONS = {
     "newsarchive.addons.DistributedAddon": 100,  # no-op unless NEWSARCHIVE_REDIS_URL is set
     "newsarchive.datadir.DataDirAddon": 50,  # -s NEWSARCHIVE_DATA_DIR moves every default path; -s secrets redacted
+    "newsarchive.addons.ResumeAddon": 200,  # JOBDIR: a corrupt active.json is moved aside (newsarchive/queues.py)
 }
 
 # Records waiting for origin requests are never lost when a filter drops one (newsarchive/middlewares/records.py).

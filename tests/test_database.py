@@ -218,19 +218,19 @@ def test_export_db_command(tmp_path: Path) -> None:
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "cmd_settings",
            "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
     out = tmp_path / "out.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "scrapy", "export_db", "--since", "2025-03-01", "-O", str(out)],
+    proc = subprocess.run([sys.executable, "-m", "scrapy", "export-db", "--since", "2025-03-01", "-O", str(out)],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert [json.loads(line)["url"] for line in out.read_text().splitlines()] == [article(1).url, article(2).url]
-    history = subprocess.run([sys.executable, "-m", "scrapy", "export_db", "--history", "-O", str(out)],
+    history = subprocess.run([sys.executable, "-m", "scrapy", "export-db", "--history", "-O", str(out)],
                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert history.returncode == 0, history.stderr
     assert sorted(json.loads(line)["type"] for line in out.read_text().splitlines()) == [
         "observation", "observation", "origin_attempt", "origin_attempt", "revision", "revision"]
-    bad = subprocess.run([sys.executable, "-m", "scrapy", "export_db", "--since", "yesterday", "-O", str(out)],
+    bad = subprocess.run([sys.executable, "-m", "scrapy", "export-db", "--since", "yesterday", "-O", str(out)],
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and "--since" in bad.stderr
-    down = subprocess.run([sys.executable, "-m", "scrapy", "export_db", "-O", str(out), "--database",
+    down = subprocess.run([sys.executable, "-m", "scrapy", "export-db", "-O", str(out), "--database",
                            f"sqlite:///{tmp_path}"], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=60)
     assert down.returncode == 2 and "export-db:" in down.stderr  # a folder is no database: bad input
@@ -349,7 +349,6 @@ def test_sqlite_file_is_in_wal_mode(tmp_path: Path) -> None:
 
 
 def test_mirror_crawl_database_equals_the_feed(mirror: MirrorServer, tmp_path: Path) -> None:
-    pytest.importorskip("newsarchive.pages.aggregator", reason="the icma spider's page objects are not in the tree")
     pipelines = {"pipelines.normalize.NormalizePipeline": 300, "pipelines.database.DatabasePipeline": 900}
     result = run_crawl(mirror, tmp_path, settings={
         "ITEM_PIPELINES": json.dumps(pipelines),

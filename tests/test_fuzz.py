@@ -16,12 +16,13 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from newsarchive.discovery import html_links, page_text, sitemap_locs
-from newsarchive.normalize.dates import parse_datetime
+from newsarchive.normalize.dates import _parse, _reference, parse_datetime
 from newsarchive.normalize.text import normalize_text
 from newsarchive.origin.listing import parse_feed, parse_listing_html, parse_sitemap
 from newsarchive.pages.aggregator import AggregatorPage
 from newsarchive.pages.generic import GenericArticlePage
 from newsarchive.pages.registry import page_for
+from tests.test_normalize_properties import check_parser_result
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 REFERENCE = datetime(2025, 10, 2, 2, 44, tzinfo=UTC)
@@ -139,8 +140,27 @@ def test_normalize_text_never_raises_and_is_idempotent(text: str) -> None:
 @given(text=st.one_of(st.text(max_size=80), st.lists(st.sampled_from([*LABELS, "2025", "31", "13", ":", "-", "."]),
                                                      max_size=6).map(" ".join)),
        lang=st.sampled_from([None, "az", "ru", "en"]))
-def test_parse_datetime_never_raises(text: str, lang: str | None) -> None:
-    parse_datetime(text, reference=REFERENCE, lang=lang)
+def test_date_parser_never_raises(text: str, lang: str | None) -> None:
+    # the inner parser (parse_datetime catches everything, so fuzzing it could not fail)
+    ref = _reference(REFERENCE)
+    check_parser_result(_parse(text, ref), ref)
+    value = parse_datetime(text, reference=REFERENCE, lang=lang)
+    assert value == _parse(text, ref)
+
+
+NUMBERS = ["0", "1", "9", "12", "31", "99", "2025", "0001", "9999", "740000", "99999999", "1761197520"]
+DATE_PARTS = [" ", ":", "-", ".", "/", "T", "Z", "+14:00", "-2400", "+9999", " UTC+14", " GMT-12", "yanvar",
+              "mayında", "sentyabrından", "okt.", "октября", " gün əvvəl", " saat əvvəl", " həftə əvvəl", " назад",
+              "dünən", "вчера", " PM", "-ci il", "9999-12-31T23:59:59", "0001-01-01T00:00"]
+
+
+@FUZZ
+@given(parts=st.lists(st.sampled_from(NUMBERS + DATE_PARTS), max_size=10),
+       reference=st.one_of(st.none(), st.datetimes()))
+def test_date_parser_on_extreme_numbers(parts: list[str], reference: datetime | None) -> None:
+    # overflows (year 1 or 9999, "740000 gün əvvəl", offsets of a day) were swallowed by parse_datetime
+    ref = _reference(reference)
+    check_parser_result(_parse("".join(parts), ref), ref)
 
 
 XML_PARTS = ["<?xml version='1.0'?>", "<urlset>", "</urlset>", "<sitemapindex>", "<url>", "</url>", "<loc>",

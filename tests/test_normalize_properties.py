@@ -1,13 +1,16 @@
-"""Property tests: the normalisers never raise and text normalisation is idempotent."""
+"""Property tests: text normalisation is idempotent; the date parser's results are well-formed and round-trip."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import logging
+from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsarchive.normalize.dates import BAKU, parse_datetime, to_iso
+from newsarchive.normalize import dates
+from newsarchive.normalize.dates import BAKU, _parse, _reference, parse_datetime, to_iso
 from newsarchive.normalize.text import content_hash, fold_key, normalize_text, slugify
 from tests.data.normalize_dates_cases import REFERENCE
 
@@ -96,14 +99,46 @@ def date_strings(draw: st.DrawFn) -> str:
     return shape.format(b=body, s=sep, t=clock)
 
 
-@given(st.one_of(st.text(), date_strings()), st.one_of(st.none(), st.datetimes()))
-@settings(max_examples=500, deadline=None)
-def test_parse_datetime_never_raises(s: str, reference: datetime | None) -> None:
-    value = parse_datetime(s, reference=reference)
-    assert value is None or isinstance(value, date)
+def check_parser_result(value: object, ref: datetime) -> None:
+    """Properties of every result of the inner parser: type, Baku offset, round trip of its own ISO output."""
+    if value is None:
+        return
+    assert isinstance(value, date)
+    assert 1925 <= value.year <= 2100
+    iso = to_iso(value)
     if isinstance(value, datetime):
         assert value.tzinfo is BAKU
-        to_iso(value)
+        offset = value.utcoffset()
+        assert offset is not None and offset.seconds % 3600 == 0, iso  # whole hours since 1924
+        if value.year >= 1992:  # Azerbaijan's own time: +04:00, summer time +05:00 until 2015
+            assert offset in (timedelta(hours=4), timedelta(hours=5)), iso
+            if offset == timedelta(hours=5):
+                assert value.year <= 2015 and 3 <= value.month <= 10, iso
+        assert value.microsecond == 0 or "." not in iso
+    again = _parse(iso, ref)
+    assert type(again) is type(value) and again == value, (iso, again)
+    assert to_iso(again) == iso
+
+
+@given(st.one_of(st.text(), date_strings()), st.one_of(st.none(), st.datetimes()))
+@settings(max_examples=500, deadline=None)
+def test_inner_parser_results_are_well_formed(s: str, reference: datetime | None) -> None:
+    # The inner parser: parse_datetime itself catches everything, so a test of it could not fail.
+    ref = _reference(reference)
+    check_parser_result(_parse(s, ref), ref)
+
+
+def test_parse_datetime_logs_what_it_swallows(monkeypatch: pytest.MonkeyPatch,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    def broken(s: str, ref: datetime) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(dates, "_parse", broken)
+    with caplog.at_level(logging.WARNING, logger="newsarchive.normalize.dates"):
+        assert parse_datetime("23 oktyabr 2025", reference=REFERENCE) is None
+    (record,) = caplog.records
+    assert "23 oktyabr 2025" in record.getMessage() and "newsarchive/dates/unparsed" in record.getMessage()
+    assert record.exc_info is not None and record.exc_info[0] is ZeroDivisionError
 
 
 @given(date_strings())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import subprocess
@@ -50,3 +51,16 @@ def test_kill_9_then_resume(tmp_path: Path) -> None:
     after = archived_urls(out / "archive.sqlite3")
     assert len(after) == len(set(after)) == ARTICLES
     assert set(after) == want
+
+
+def test_corrupt_active_json_is_moved_aside_and_the_crawl_resumes(mirror: MirrorServer, tmp_path: Path) -> None:
+    # active.json (the scheduler's priorities) is written only on a clean stop, like the disk queues' headers
+    job = tmp_path / "job"
+    (job / "requests.queue").mkdir(parents=True)
+    (job / "requests.queue" / "active.json").write_text("[5, 3", encoding="utf-8")
+    result = run_crawl(mirror, tmp_path / "out", "-a", "follow_origins=0", settings={"JOBDIR": str(job)})
+    assert result.returncode == 0, result.log[-3000:]
+    assert (job / "requests.queue" / "active.json.corrupt").read_text(encoding="utf-8") == "[5, 3"
+    assert result.stats["newsarchive/jobdir/corrupt_state_files"] == 1
+    assert sorted(item["url"] for item in result.items) == sorted(art.url for art in mirror.site.articles())
+    assert json.loads((job / "requests.queue" / "active.json").read_text(encoding="utf-8")) in ([], {})  # clean stop

@@ -370,7 +370,6 @@ def test_writer_never_overwrites(tmp_path: Path) -> None:
 
 
 def test_mirror_crawl_items_point_at_their_pages(mirror: MirrorServer, tmp_path: Path) -> None:
-    pytest.importorskip("newsarchive.pages.aggregator", reason="the icma spider's page objects are not in the tree")
     middlewares = {"newsarchive.middlewares.retry.BackoffRetryMiddleware": 550,
                    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None, MW: 950}
     result = run_crawl(mirror, tmp_path, settings={"DOWNLOADER_MIDDLEWARES": json.dumps(middlewares)})

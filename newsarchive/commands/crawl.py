@@ -2,7 +2,10 @@
 
 With ``COMMANDS_MODULE = "newsarchive.commands"`` this replaces Scrapy's own
 ``crawl`` command, and behaves exactly like it (``-a``, ``-s``, ``-o``/``-O``,
-``--nolog``, …) except for the exit status, which is 1 when:
+``--nolog``, …) except that ``-o``/``-O`` replace the ``FEEDS`` preset
+(:func:`newsarchive.feeds.drop_preset`; Scrapy would write both), that the folder of
+``LOG_FILE`` is created when missing (a fresh deployment has no ``data/logs/``), and for
+the exit status, which is 1 when:
 
 * Scrapy itself reports a failure (the spider could not start), as before;
 * a run monitor failed (stat ``newsarchive/monitors/failed`` > 0, set by the
@@ -35,6 +38,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from newsarchive import datadir, secrets
 from newsarchive.commands.inputs import BadInput, check_crawl, check_spider_arguments, refuse, warn
 from newsarchive.extensions.report import STAT_REPORT_FAILED, STAT_REPORT_PATH, RunReport
+from newsarchive.feeds import drop_preset
 from newsarchive.monitors import STAT_MONITORS_FAILED
 
 if TYPE_CHECKING:
@@ -78,6 +82,8 @@ class Command(ScrapyCrawlCommand):
         return "Run a spider of the current project, by name (exit status 1 when its monitors fail)"
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        if (opts.output or opts.overwrite_output) and self.settings is not None:
+            drop_preset(self.settings)  # -o/-O replace the FEEDS preset; Scrapy would merge them
         super().process_options(args, opts)
         assert self.settings is not None
         secrets.install(self.settings)

@@ -17,6 +17,11 @@ skip), so the export is complete. The database is ``NEWSARCHIVE_DATABASE_URL``
 unless ``--database`` names another. A database that
 does not exist (an SQLite file) is never created: the command exits 2 with one
 line, as for any bad input (:mod:`newsarchive.commands.inputs`).
+
+The command class is :class:`newsarchive.entry_points.ExportDbCommand`, installed as
+the ``scrapy.commands`` entry point ``export-db``: a command class defined in this
+module would also be listed as ``export_db`` (Scrapy names the commands of
+``COMMANDS_MODULE`` after their module).
 """
 
 from __future__ import annotations
@@ -30,11 +35,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from newsarchive import datadir, secrets
-from newsarchive.archive.db import ArticleStore, StoreError
+from newsarchive.archive.db import ArticleStore
 from newsarchive.archive.spool import (
     DEFAULT_MAX_ATTEMPTS,
     DeadLetters,
@@ -44,80 +47,13 @@ from newsarchive.archive.spool import (
     drain,
     spool_name,
 )
-from newsarchive.commands.inputs import BadInput, check_database_exists, check_settings, refuse
 
 if TYPE_CHECKING:
-    import argparse
+    pass
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_URL = "sqlite:///data/newsarchive.sqlite3"
-
-
-class Command(ScrapyCommand):
-    requires_project = True
-    requires_crawler_process = False
-
-    def syntax(self) -> str:
-        return "[--since YYYY-MM-DD] [--published-since YYYY-MM-DD] [--history] -O FILE"
-
-    def short_desc(self) -> str:
-        return "Export the article database as JSON lines"
-
-    def add_options(self, parser: argparse.ArgumentParser) -> None:
-        super().add_options(parser)
-        parser.add_argument("-O", "--output", metavar="FILE", required=True,
-                            help="write the records to FILE, overwriting it ('-' for stdout)")
-        parser.add_argument("--since", metavar="YYYY-MM-DD",
-                            help="crawl time: only articles (or history events) captured on or after this day (UTC)")
-        parser.add_argument("--published-since", metavar="YYYY-MM-DD",
-                            help="publication time: only articles published on or after this day (Baku time)")
-        parser.add_argument("--history", action="store_true",
-                            help="write the history (observations, revisions with diffs, origin attempts), "
-                                 "not the latest records")
-        parser.add_argument("--database", metavar="URL", help="database URL (default: NEWSARCHIVE_DATABASE_URL)")
-        parser.add_argument("--no-drain", action="store_true", help="do not write spooled records first")
-
-    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().process_options(args, opts)
-        assert self.settings is not None
-        secrets.install(self.settings)
-        secrets.register(opts.database)
-        datadir.resolve(self.settings)
-        if args:
-            refuse("export-db", f"unexpected arguments: {' '.join(args)}")
-        try:
-            parse_since(opts.since)
-            check_settings(self.settings)
-            check_database_exists(self.database_url(opts))
-        except (BadInput, UsageError) as exc:
-            refuse("export-db", str(exc))
-
-    def database_url(self, opts: argparse.Namespace) -> str:
-        assert self.settings is not None
-        return str(opts.database or self.settings.get("NEWSARCHIVE_DATABASE_URL") or DEFAULT_URL)
-
-    def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        since = parse_since(opts.since)
-        published_since = parse_since(opts.published_since, "--published-since")
-        if opts.history and published_since:
-            raise UsageError("--published-since filters records, not --history")
-        assert self.settings is not None
-        url = self.database_url(opts)
-        data_dir = self.settings.get("NEWSARCHIVE_DATA_DIR") or "data"
-        spool_setting = self.settings.get("NEWSARCHIVE_DATABASE_SPOOL") or default_spool_path(spool_name(url), data_dir)
-        dead_setting = self.settings.get("NEWSARCHIVE_DATABASE_DEAD_LETTER") or default_dead_letter_path(
-            spool_name(url), data_dir)
-        try:
-            count = export(url, opts.output, since=since, drain_spool=not opts.no_drain, spool_path=spool_setting,
-                           published_since=published_since, history=opts.history, dead_letter_path=dead_setting,
-                           max_attempts=self.settings.getint("NEWSARCHIVE_DATABASE_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
-        except (StoreError, OSError, ValueError, ImportError) as exc:
-            logger.error("export-db failed: %(error)s", {"error": exc})
-            print(f"export-db: {secrets.redact(str(exc))}", file=sys.stderr)
-            self.exitcode = 1
-            return
-        logger.info("Exported %(n)d records to %(out)s", {"n": count, "out": opts.output})
 
 
 def parse_since(value: str | None, option: str = "--since") -> str | None:
@@ -202,3 +138,6 @@ def text_diff(before: tuple[str | None, str | None] | None, after: tuple[str | N
 
     old: list[Any] = lines(before)
     return "\n".join(difflib.unified_diff(old, lines(after), "previous", "revision", lineterm=""))
+
+
+from newsarchive.entry_points import ExportDbCommand as Command  # noqa: E402, F401

@@ -1,16 +1,20 @@
 """``python -m newsarchive.mirror``: serve the mirror until interrupted.
 
-Prints the base URL on the first line and the matching ``NEWSARCHIVE_HOST_MAP``
-(JSON) on the second, then serves.
+Prints the base URL on the first line, the matching ``NEWSARCHIVE_HOST_MAP`` (JSON)
+on the second and, on the third, a ``scrapy crawl`` command for it, then serves. The
+command carries the mirror's clock (``NEWSARCHIVE_REFERENCE_TIME``): without it the
+articles of the mirror's timeline look old to a second run, which then re-visits none,
+so an edit (``--epoch 1``) never became a revision.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 
-from newsarchive.mirror.content import MirrorConfig
+from newsarchive.mirror.content import MirrorConfig, MirrorSite
 from newsarchive.mirror.server import FaultRule, host_map, serve
 
 
@@ -27,12 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faults", default="{}", help='JSON: {"/path-prefix": {"status": 503, "times": 2}}')
     args = parser.parse_args(argv)
     faults = {prefix: FaultRule(**spec) for prefix, spec in json.loads(args.faults).items()}
-    server = serve(MirrorConfig(seed=args.seed, articles=args.articles, epoch=args.epoch, life=args.life,
-                                markup=args.markup),
-                   host=args.host, port=args.port, faults=faults)
+    config = MirrorConfig(seed=args.seed, articles=args.articles, epoch=args.epoch, life=args.life,
+                          markup=args.markup)
+    server = serve(config, host=args.host, port=args.port, faults=faults)
     url = f"http://{args.host}:{server.server_address[1]}"
     print(url, flush=True)
     print(json.dumps(host_map(url)), flush=True)
+    print(crawl_command(url, MirrorSite(config).now.isoformat()), flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
@@ -40,6 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.server_close()
     return 0
+
+
+def crawl_command(url: str, now: str) -> str:
+    """The ``scrapy crawl`` command line that crawls the mirror at *url* whose clock reads *now*."""
+    settings = {"NEWSARCHIVE_HOST_MAP": json.dumps(host_map(url)), "NEWSARCHIVE_REFERENCE_TIME": now,
+                "AUTOTHROTTLE_ENABLED": "0"}
+    return "scrapy crawl icma " + " ".join(f"-s {name}={shlex.quote(value)}" for name, value in settings.items())
 
 
 if __name__ == "__main__":

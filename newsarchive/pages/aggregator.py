@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -59,7 +59,9 @@ _ASCII_WS = re.compile(r"[ \t\n\r\f\v]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True, no_network=True)
+# huge_tree: libxml2 otherwise drops everything nested deeper than 256 elements (the page "has no text");
+# the size caps of the download (16 MB) bound what it may build.
+_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True, no_network=True, huge_tree=True)
 
 # ----------------------------------------------------------------------------- URL patterns
 _ARTICLE_PATH = re.compile(r"^(?P<ru>/ru)?/(?P<kind>news|story)/[^/?#]*?-?(?P<id>\d+)/?$")
@@ -89,7 +91,12 @@ def _alternation(words: tuple[str, ...] | list[str]) -> str:
 
 
 _EDITIONS = tuple(labels.EDITIONS.values())
-_NUMBER = r"\d{1,3}(?:[ .,\u00a0\u202f]\d{3})+(?!\d)|\d+"
+#: "1.2K", "1,2 min", "3 млн": a number with a unit of labels.COUNT_UNITS (tried first: "1.2K" is no "1").
+_COMPACT = (r"\d+(?:[.,]\d+)?[ \u00a0\u202f]?(?:"
+            + "|".join(re.escape(u) for u in sorted(labels.COUNT_UNITS, key=len, reverse=True))
+            + r")(?![^\W\d_])")
+_COMPACT_VALUE = re.compile(r"(?P<n>\d+(?:[.,]\d+)?)[ \u00a0\u202f]?(?P<unit>\S+)")
+_NUMBER = _COMPACT + r"|\d{1,3}(?:[ .,\u00a0\u202f]\d{3})+(?!\d)|\d+"
 _ICON = "(?:" + "|".join(sorted(labels.ICON_WORDS, key=len, reverse=True)) + ")"
 _ICON_PREFIX = re.compile(_ICON, re.I)
 _ICONS_ONLY = re.compile(rf"^(?:{_ICON}\s*)+$", re.I)
@@ -167,6 +174,32 @@ class _Flattener:
         self._break()
         return self.lines
 
+    def _walk(self, root: Any) -> None:
+        """Depth first, with a stack of its own: a page nested thousands deep must not hit Python's recursion limit."""
+        stack: list[tuple[Any, bool]] = [(root, False)]
+        while stack:
+            el, entered = stack.pop()
+            if entered:  # all children done
+                if el.tag == "a":
+                    self._links.append((el.get("href") or "", _ASCII_WS.sub(" ", el.text_content()).strip(" ")))
+                if el.tag in BLOCK_TAGS:
+                    self._break()
+            else:
+                tag = el.tag
+                if isinstance(tag, str) and tag not in SKIP_TAGS and not _hidden(el):
+                    if tag == "br":
+                        self._break()
+                    else:
+                        if tag in BLOCK_TAGS:
+                            self._break()
+                        if el.text:
+                            self._buf.append(el.text)
+                        stack.append((el, True))
+                        stack.extend((child, False) for child in reversed(el))
+                        continue  # the tail follows the children
+            if el.tail:
+                self._buf.append(el.tail)
+
     def _break(self) -> None:
         if self._buf:
             text = _ASCII_WS.sub(" ", "".join(self._buf)).strip(" ")
@@ -174,26 +207,6 @@ class _Flattener:
                 self.lines.append(_Line(text, self._links))
                 self._links = []
             self._buf = []
-
-    def _walk(self, el: Any) -> None:
-        tag = el.tag
-        if isinstance(tag, str) and tag not in SKIP_TAGS and not _hidden(el):
-            if tag == "br":
-                self._break()
-            else:
-                block = tag in BLOCK_TAGS
-                if block:
-                    self._break()
-                if el.text:
-                    self._buf.append(el.text)
-                for child in el:
-                    self._walk(child)
-                if tag == "a":
-                    self._links.append((el.get("href") or "", _ASCII_WS.sub(" ", el.text_content()).strip(" ")))
-                if block:
-                    self._break()
-        if el.tail:
-            self._buf.append(el.tail)
 
 
 def _hidden(el: Any) -> bool:
@@ -278,8 +291,12 @@ def _clean(text: str | None) -> str:
 
 
 def _int(raw: str | None) -> int | None:
+    """A counter: ``1 234`` → 1234, ``1.2K`` / ``1,2 min`` → 1200 (:data:`labels.COUNT_UNITS`)."""
     if not raw:
         return None
+    compact = _COMPACT_VALUE.fullmatch(raw.strip())
+    if compact and compact["unit"].lower() in labels.COUNT_UNITS:
+        return round(float(compact["n"].replace(",", ".")) * labels.COUNT_UNITS[compact["unit"].lower()])
     digits = re.sub(r"\D", "", raw)
     return int(digits) if digits else None
 
@@ -403,14 +420,14 @@ class AggregatorPage:
             if not m:
                 continue
             rest = text[m.end():].strip()
-            found = _link_value(lines[i], rest)
+            found = _link_value(lines[i], rest, self.url)
             if found:
                 return found
             if rest:
                 return rest.split()[0]
             if i + 1 < len(lines):
                 nxt = lines[i + 1]
-                return _link_value(nxt, nxt.text) or next(iter(nxt.text.split()), None)
+                return _link_value(nxt, nxt.text, self.url) or next(iter(nxt.text.split()), None)
             return None
         return None
 
@@ -590,12 +607,24 @@ def _jsonld_author(data: dict[str, Any]) -> str | None:
     return _clean(author) if isinstance(author, str) else None
 
 
-def _link_value(line: _Line, rest: str) -> str | None:
-    """The source link on a ``Mənbə:`` line: its visible text when that is a URL, else its ``href``."""
+def _link_value(line: _Line, rest: str, base: str) -> str | None:
+    """The source link on a ``Mənbə:`` line: its visible text when that is a URL, else its ``href``.
+
+    A relative ``href`` is resolved against the page URL *base* (an absolute one is kept as given).
+    """
     for _, text in line.links:
         if text and _URLISH.match(text) and (not rest or rest.startswith(text)):
             return text
     for href, _ in line.links:
         if href.strip():
-            return href.strip()
+            return _resolve(base, href.strip())
     return None
+
+
+def _resolve(base: str, href: str) -> str:
+    try:
+        if urlsplit(href).scheme:
+            return href
+        return urljoin(base, href) if urlsplit(base).scheme in ("http", "https") else href
+    except ValueError:  # a malformed URL (``http://[::1``) stays as given
+        return href

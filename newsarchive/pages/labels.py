@@ -122,3 +122,11 @@ ATTRIBUTION_SHAPES: dict[str, tuple[str, ...]] = {
         r"^Как\s+(?:сообщает|передает|передаёт)\s+(?P<name>[^,]+?),",
     ),
 }
+
+# Abbreviated counters ("1.2K", "1,2 min", "3 млн"): the unit after the number and what it multiplies by
+# ("min" is the Azerbaijani "thousand"). Keys are lower case; a unit is a whole word.
+COUNT_UNITS: dict[str, int] = {
+    "k": 1_000, "min": 1_000, "тыс": 1_000, "тыс.": 1_000, "к": 1_000,
+    "m": 1_000_000, "mln": 1_000_000, "млн": 1_000_000,
+    "b": 1_000_000_000, "mlrd": 1_000_000_000, "млрд": 1_000_000_000,
+}

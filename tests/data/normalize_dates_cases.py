@@ -217,8 +217,21 @@ CASES: list[tuple[str, str | None]] = [
     ("16:16", "2025-10-23T16:16:00+04:00"),
     ("saat 08:05", "2025-10-23T08:05:00+04:00"),
     ("[ 23:00 ]", "2025-10-23T23:00:00+04:00"),
-    # --- epoch seconds (bakivaxti URLs) ---------------------------------------------------
-    ("1761197520", "2025-10-23T09:32:00+04:00"),
+    # --- Azerbaijani case endings longer than three letters (issue 17.10) -------------------
+    ("15 yanvarından", "2025-01-15"),
+    ("1 sentyabrından etibarən", "2025-09-01"),
+    ("5 mayında", "2025-05-05"),
+    ("5 mayında saat 14:00", "2025-05-05T14:00:00+04:00"),
+    ("oktyabrın 20-dən etibarən", "2025-10-20"),
+    ("iyunun 1-dək", "2025-06-01"),
+    ("10 oktyabrdakı 2025", "2025-10-10"),
+    ("20 oktyabradək", "2025-10-20"),
+    ("3 avqustundan", "2025-08-03"),
+    ("3 avqustlarımızdan", None),  # not a case ending of a date
+    ("5 martovski", None),
+    # --- a bare number is no timestamp: an id, a phone number, a count (issue 17.10) --------
+    ("1761197520", None),
+    ("1761197520123", None),
     # --- nothing to read --------------------------------------------------------------------
     ("", None),
     ("   ", None),
