@@ -21,12 +21,13 @@ if TYPE_CHECKING:
 
     from scrapy.settings import Settings
 
-#: What a debugging command must not write: WARC, database (and spool), state, feed, run report.
+#: What a debugging command must not write: WARC, database (and spool), state, drift baselines, feed, run report.
 READ_ONLY_SETTINGS: dict[str, Any] = {
     "NEWSARCHIVE_WARC_ENABLED": False,
     "NEWSARCHIVE_DATABASE_ENABLED": False,
     "NEWSARCHIVE_INCREMENTAL": False,
     "NEWSARCHIVE_REPORT_ENABLED": False,
+    "NEWSARCHIVE_DRIFT_ENABLED": False,  # its baselines live in the state file
     "FEEDS": {},
 }
 
