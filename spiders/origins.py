@@ -307,7 +307,8 @@ class OriginFollower:
     def _list_done(self, host: str, request: scrapy.Request | None) -> Iterator[Any]:
         """One list request of *host* has been answered (or failed, or was dropped)."""
         site = self.sites[host]
-        key = request.url if request is not None else ""
+        # the URL it was requested as: two lists may redirect to the same page
+        key = (request.meta.get("redirect_urls") or [request.url])[0] if request is not None else ""
         if key in site.answered:
             return  # already counted (a callback that raised after finishing)
         site.answered.add(key)

@@ -197,3 +197,17 @@ def test_records_of_requests_the_scheduler_drops_or_loses_are_written(tmp_path: 
     for url in APA_CITED:
         assert (by_url[url]["origin_status"], by_url[url]["origin_note"]) == ("not_attempted", note)
     assert result.stats[f"newsarchive/origin/released/{note}"] == len(APA_CITED)
+
+
+def test_two_lists_redirected_to_one_page_both_count_as_answered() -> None:
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+
+    from spiders.icma import IcmaSpider
+    from spiders.origins import OriginFollower, SiteLists
+
+    follower = OriginFollower(get_crawler(IcmaSpider, settings_dict={"NEWSARCHIVE_INCREMENTAL": False}))
+    site = follower.sites["x.az"] = SiteLists(outstanding=2)
+    for guess in ("https://x.az/rss", "https://x.az/feed"):  # both redirect to /rss.xml
+        list(follower._list_done("x.az", Request("https://x.az/rss.xml", meta={"redirect_urls": [guess]})))
+    assert (site.outstanding, site.done) == (0, True)
