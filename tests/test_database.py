@@ -360,10 +360,5 @@ def test_mirror_crawl_database_equals_the_feed(mirror: MirrorServer, tmp_path: P
     out = tmp_path / "export.jsonl"
     assert export(f"sqlite:///{tmp_path / 'archive.sqlite3'}", str(out)) == len(result.items)
     exported = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    # origin_note (new in the record) is stored by the database's origin history (issue 11.1, another
-    # branch): compared without it until then
-    def without_note(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [{k: v for k, v in r.items() if k != "origin_note"} for r in records]
-
-    assert without_note(exported) == without_note(sorted(result.items, key=lambda r: r["url"]))
+    assert exported == sorted(result.items, key=lambda r: r["url"])
     assert not (tmp_path / "spool.jsonl").exists()

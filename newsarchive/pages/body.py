@@ -40,7 +40,7 @@ import trafilatura
 from lxml import etree
 from trafilatura.settings import Extractor
 
-from newsarchive.pages.extract_helpers import clean, decode, load_html_deep
+from newsarchive.pages.extract_helpers import clean, decode
 
 #: Pruned main text shorter than this makes the full extraction run as well.
 SHORT_BODY_CHARS = 400
@@ -221,11 +221,8 @@ def is_paywall(paragraphs: Sequence[str]) -> bool:
 def _extract(html: str, url: str, *, fast: bool, links: bool) -> list[etree._Element]:
     options = Extractor(output_format="python", recall=True, comments=False, tables=True, links=links,
                         fast=fast, url=url, with_metadata=False)
-    tree = load_html_deep(html, options.max_file_size)  # huge_tree: a page nested deeper than 256 keeps its text
-    if tree is None:
-        return []
     try:
-        doc = trafilatura.bare_extraction(tree, options=options)
+        doc = trafilatura.bare_extraction(html, options=options)
     except (ValueError, TypeError, etree.LxmlError):
         return []
     body = getattr(doc, "body", None)

@@ -10,9 +10,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import lxml.html
-from lxml import etree
-from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
+import trafilatura.utils
 from w3lib.html import replace_entities
+
+# trafilatura parses with its module's HTML_PARSER; the same parser with ``huge_tree``: libxml2 otherwise
+# drops everything nested deeper than 256 elements, and a broken page (a ``<div>`` per paragraph, never
+# closed) loses its text. Set once, for the whole process (this package is trafilatura's only user).
+trafilatura.utils.HTML_PARSER = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
+                                                     remove_comments=True, remove_pis=True, huge_tree=True)
 
 #: schema.org types that describe an article.
 ARTICLE_TYPES = frozenset({
@@ -77,39 +82,3 @@ def words(text: str) -> set[str]:
     """Lower-case word set (for comparing a title with a headline)."""
     return {w for w in re.findall(r"\w+", text.casefold()) if len(w) > 1 or w.isdigit()}
 
-
-#: trafilatura's HTML parser (``trafilatura.utils.HTML_PARSER``) with ``huge_tree``: libxml2 otherwise drops
-#: everything nested deeper than 256 elements, and a broken page (a ``<div>`` per paragraph, never closed)
-#: loses its text.
-_DEEP_PARSER = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True,
-                                    remove_pis=True, huge_tree=True)
-
-
-def _from_bytes(html: str) -> Any:
-    try:
-        return lxml.html.fromstring(html.encode("utf-8", "surrogatepass"), parser=_DEEP_PARSER)
-    except (etree.LxmlError, ValueError):
-        return None
-
-
-def load_html_deep(text: str, max_size: int | None = None) -> Any:
-    """``trafilatura.utils.load_html`` for a ``str``, step by step, with :data:`_DEEP_PARSER` (or ``None``)."""
-    try:
-        html = decode_file(text, max_size)
-    except (TypeError, ValueError):
-        return None
-    beginning = html[:50].lower()
-    dubious = is_dubious_html(beginning)
-    html = repair_faulty_html(html, beginning)
-    try:
-        tree = lxml.html.fromstring(html, parser=_DEEP_PARSER)
-    except ValueError:  # "Unicode strings with encoding declaration are not supported."
-        tree = _from_bytes(html)
-    except etree.LxmlError:
-        return None
-    else:
-        if tree is None or len(tree) < 1:
-            tree = _from_bytes(html)
-    if tree is not None and dubious and len(tree) < 2:
-        return None
-    return tree

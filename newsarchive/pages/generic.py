@@ -52,6 +52,7 @@ from lxml import etree
 from parsel import Selector
 from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Extractor
+from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
 from newsarchive.items import Origin
@@ -66,7 +67,6 @@ from newsarchive.pages.extract_helpers import (
     clean,
     decode,
     iter_jsonld,
-    load_html_deep,
     types_of,
 )
 from newsarchive.pages.title import choose_title, title_site_names
@@ -237,11 +237,11 @@ class GenericArticlePage:
         # no "extensive" date search: it reads a copyright year as January 1st
         options.date_params = {**(options.date_params or {}), "extensive_search": False}
         try:
-            tree = load_html_deep(self.text, options.max_file_size)
+            tree = load_html(self.text, options.max_file_size)
             if tree is None:
                 return None
             return extract_metadata(tree, options.url, options.date_params, options.fast, options.author_blacklist)
-        except (TypeError, ValueError, etree.LxmlError):
+        except (TypeError, ValueError, AssertionError, etree.LxmlError):  # htmldate's drop_tree of the root
             return None
 
     # -- title -------------------------------------------------------------------------
