@@ -27,22 +27,28 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from copy import deepcopy
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 import lxml.html
 import trafilatura
+import trafilatura.utils
 from lxml import etree
 from parsel import Selector
 from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Extractor
-from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
+from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
 from newsarchive.items import Origin
 from newsarchive.urls import host_of
+
+# trafilatura parses with its module's HTML_PARSER; the same parser with ``huge_tree``: libxml2 otherwise
+# drops everything nested deeper than 256 elements, and a broken page (a ``<div>`` per paragraph, never
+# closed) loses its text. Set once, for the whole process (this package is trafilatura's only user).
+trafilatura.utils.HTML_PARSER = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
+                                                     remove_comments=True, remove_pis=True, huge_tree=True)
 
 #: Main text this long from trafilatura's fast mode is kept; shorter, the full extraction runs.
 FAST_ENOUGH_CHARS = 200
@@ -187,25 +193,13 @@ class GenericArticlePage:
         a field falls back that far: it cost a third of the extraction on every page.
         """
         try:
-            tree = self.tree
-            if tree is None:
-                return None
             # trafilatura's fast mode (no readability/jusText fallback) costs half; the full
-            # extraction runs only when the fast one finds (almost) no text. Given a tree,
-            # trafilatura works on a copy of it.
-            fast = trafilatura.bare_extraction(tree, options=self._extractor(with_metadata=False, fast=True))
+            # extraction runs only when the fast one finds (almost) no text.
+            fast = trafilatura.bare_extraction(self.text, options=self._extractor(with_metadata=False, fast=True))
             if fast is not None and len(getattr(fast, "text", None) or "") >= FAST_ENOUGH_CHARS:
                 return fast
-            return trafilatura.bare_extraction(tree, options=self._extractor(with_metadata=False))
+            return trafilatura.bare_extraction(self.text, options=self._extractor(with_metadata=False))
         except (ValueError, etree.LxmlError):
-            return None
-
-    @cached_property
-    def tree(self) -> Any:
-        """The page parsed as trafilatura parses it, but with ``huge_tree`` (see :func:`_load_html`)."""
-        try:
-            return _load_html(self.text, self._extractor(with_metadata=False).max_file_size)
-        except (TypeError, ValueError, etree.LxmlError):
             return None
 
     @cached_property
@@ -216,12 +210,11 @@ class GenericArticlePage:
             return None
         options = self._extractor(with_metadata=True)
         try:
-            tree = self.tree
+            tree = load_html(self.text, options.max_file_size)
             if tree is None:
                 return None
-            return extract_metadata(deepcopy(tree), options.url, options.date_params, options.fast,
-                                    options.author_blacklist)
-        except (TypeError, ValueError, etree.LxmlError):
+            return extract_metadata(tree, options.url, options.date_params, options.fast, options.author_blacklist)
+        except (TypeError, ValueError, AssertionError, etree.LxmlError):  # htmldate's drop_tree of the root
             return None
 
     def _extractor(self, *, with_metadata: bool, fast: bool = False) -> Extractor:
@@ -337,35 +330,3 @@ def find_date(texts: list[str]) -> str | None:
             if match:
                 return clean(match.group(0))
     return None
-
-
-#: trafilatura's HTML parser (``trafilatura.utils.HTML_PARSER``) with ``huge_tree``: libxml2 otherwise drops
-#: everything nested deeper than 256 elements, and a broken page (a ``<div>`` per paragraph, never closed)
-#: loses its text.
-_DEEP_PARSER = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True,
-                                    remove_pis=True, huge_tree=True)
-
-
-def _from_bytes(html: str) -> Any:
-    try:
-        return lxml.html.fromstring(html.encode("utf-8", "surrogatepass"), parser=_DEEP_PARSER)
-    except (etree.LxmlError, ValueError):
-        return None
-
-
-def _load_html(text: str, max_size: int | None) -> Any:
-    """``trafilatura.utils.load_html`` for a ``str``, step by step, with :data:`_DEEP_PARSER`."""
-    html = decode_file(text, max_size)
-    beginning = html[:50].lower()
-    dubious = is_dubious_html(beginning)
-    html = repair_faulty_html(html, beginning)
-    try:
-        tree = lxml.html.fromstring(html, parser=_DEEP_PARSER)
-    except ValueError:  # "Unicode strings with encoding declaration are not supported."
-        tree = _from_bytes(html)
-    else:
-        if tree is None or len(tree) < 1:
-            tree = _from_bytes(html)
-    if tree is not None and dubious and len(tree) < 2:
-        return None
-    return tree
