@@ -176,7 +176,8 @@ def test_a_chunked_response_is_archived_without_transfer_encoding(tmp_path: Path
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/chunked"
         proc = scrapy("fetch", "--nolog", url, "-s", "NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES=1", "-s", "ROBOTSTXT_OBEY=0",
-                      "-s", f"NEWSARCHIVE_WARC_DIR={tmp_path / 'warc'}", "-s", f"NEWSARCHIVE_DATA_DIR={tmp_path}")
+                      "-s", f"NEWSARCHIVE_WARC_DIR={tmp_path / 'warc'}", "-s", f"NEWSARCHIVE_DATA_DIR={tmp_path}",
+                      "-s", "NEWSARCHIVE_WARC_ENABLED=1")  # fetch writes nothing unless asked (commands/readonly.py)
     finally:
         server.shutdown()
     assert proc.returncode == 0 and proc.stdout.strip() == "birinci ikinci", proc.stderr[-2000:]
