@@ -27,7 +27,8 @@ REDESIGN = date(2026, 3, 1)
 @pytest.fixture
 def redesigned(monkeypatch: pytest.MonkeyPatch) -> None:
     """azertag.az and icma.az each got a new layout on 2026-03-01 (listed out of order on purpose)."""
-    monkeypatch.setitem(registry.PROFILES, "azertag.az", [(REDESIGN, Redesign2026), (registry.EPOCH, AzertagArticlePage)])
+    monkeypatch.setitem(registry.PROFILES, "azertag.az",
+                        [(REDESIGN, Redesign2026), (registry.EPOCH, AzertagArticlePage)])
     monkeypatch.setitem(registry.AGGREGATOR_PROFILES, "icma.az", [(registry.EPOCH, AggregatorPage),
                                                                   (REDESIGN, IcmaRedesign)])
 
