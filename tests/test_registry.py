@@ -77,3 +77,37 @@ def test_capture_day() -> None:
     assert capture_day(datetime(2025, 11, 5, 23, 30, tzinfo=timezone(timedelta(hours=-2)))) == date(2025, 11, 6)
     assert capture_day("2025-11-05") == date(2025, 11, 5)
     assert capture_day(None) is None
+
+
+# -- the spider reads a capture with the version of its date ------------------------------------
+class MarkedIcma(AggregatorPage):
+    def author(self) -> str | None:
+        return "read by the 2026 profile"
+
+
+def _parse(at: str | None) -> list[object]:
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from newsarchive.mirror.content import MirrorConfig, MirrorSite
+    from newsarchive.mirror.icma_pages import render_article
+    from spiders.icma import IcmaSpider
+
+    site = MirrorSite(MirrorConfig(seed=2025, articles=60))
+    art = next(a for a in site.articles() if a.kind == "news" and a.author)
+    crawler = get_crawler(IcmaSpider, {"NEWSARCHIVE_INCREMENTAL": False, "ITEM_PIPELINES": {}})
+    spider = IcmaSpider.from_crawler(crawler, follow_origins="0")
+    meta = {} if at is None else {"newsarchive_fetched_at": at}
+    request = Request(art.url, meta=meta)
+    response = HtmlResponse(art.url, body=render_article(art, site).encode(), encoding="utf-8", request=request)
+    items = [x for x in spider.parse_article(response) if type(x).__name__ == "Article"]
+    assert items, "the article gave no record"
+    return [getattr(x, "author") for x in items]
+
+
+def test_the_spider_reads_a_capture_with_the_profile_of_its_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(registry.AGGREGATOR_PROFILES, "icma.az", [(registry.EPOCH, AggregatorPage),
+                                                                  (REDESIGN, MarkedIcma)])
+    assert "read by the 2026 profile" not in _parse("2025-11-05T14:05:00Z")  # a replayed 2025 capture
+    assert _parse("2026-04-01T08:00:00Z") == ["read by the 2026 profile"]
+    assert _parse(None) == ["read by the 2026 profile"]  # live
