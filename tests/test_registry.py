@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
+from newsarchive.items import Article
 from newsarchive.pages import registry
 from newsarchive.pages.aggregator import AggregatorPage
 from newsarchive.pages.generic import GenericArticlePage
@@ -85,7 +86,7 @@ class MarkedIcma(AggregatorPage):
         return "read by the 2026 profile"
 
 
-def _parse(at: str | None) -> list[object]:
+def _parse(at: str | None) -> list[str | None]:
     from scrapy.http import HtmlResponse, Request
     from scrapy.utils.test import get_crawler
 
@@ -100,9 +101,9 @@ def _parse(at: str | None) -> list[object]:
     meta = {} if at is None else {"newsarchive_fetched_at": at}
     request = Request(art.url, meta=meta)
     response = HtmlResponse(art.url, body=render_article(art, site).encode(), encoding="utf-8", request=request)
-    items = [x for x in spider.parse_article(response) if type(x).__name__ == "Article"]
+    items = [x for x in spider.parse_article(response) if isinstance(x, Article)]
     assert items, "the article gave no record"
-    return [getattr(x, "author") for x in items]
+    return [x.author for x in items]
 
 
 def test_the_spider_reads_a_capture_with_the_profile_of_its_date(monkeypatch: pytest.MonkeyPatch) -> None:
