@@ -44,7 +44,7 @@ from newsarchive.netpolicy import BlockedURLError
 from newsarchive.normalize.dates import parse_datetime, utc_now_iso
 from newsarchive.origin import notes
 from newsarchive.origin.backlog import Backlog, open_backlog_store
-from newsarchive.pages.aggregator import AggregatorPage
+from newsarchive.pages.registry import aggregator_page_for
 from newsarchive.responses import response_text
 from newsarchive.signals import records_durable
 from newsarchive.state import SeenEntry, SeenStore, open_state_store
@@ -296,7 +296,9 @@ class IcmaSpider(scrapy.Spider):
                 self._state_write(self.seen_store.record, canonical_url(response.url), content_hash=None)
             return
         html = response_text(response, self.crawler.stats)
-        page = AggregatorPage(url=response.url, html=html)
+        # the profile version of the capture's date (a replay passes the WARC date; live: the newest)
+        page_cls = aggregator_page_for(response.url, response.meta.get("newsarchive_fetched_at"))
+        page = page_cls(url=response.url, html=html)
         for link in html_links(html, response.url) if html else ():
             if is_article_url(link.url, self.aggregator_hosts):
                 yield from self._listed_article(link.url, self._listed_date(link.date_text))

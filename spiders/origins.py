@@ -165,7 +165,7 @@ class OriginFollower:
             yield from self._settle(item, "not_found", f"http_{response.status}" if html else notes.EMPTY_PAGE)
             return
         final_url = canonical_url(response.url)
-        page_cls = page_for(final_url)
+        page_cls = page_for(final_url, response.meta.get("newsarchive_fetched_at"))  # the capture's profile version
         origin = page_cls(url=final_url, html=html).to_item()
         apply_feed_date(origin, feed_date)  # a matched citation: the feed item's time when the page has none
         for name, how in origin.field_methods.items():  # the run report's share of each method, overall and per site

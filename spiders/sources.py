@@ -131,7 +131,7 @@ class SourcesSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newsarchive/sources/not_html")
             return
         url = canonical_url(response.url)
-        origin = page_for(url)(url=url, html=html).to_item()
+        origin = page_for(url, response.meta.get("newsarchive_fetched_at"))(url=url, html=html).to_item()
         if not (origin.title or origin.body):
             self.crawler.stats.inc_value("newsarchive/sources/empty")
             logger.warning("No article found on %(url)s", {"url": response.url})
