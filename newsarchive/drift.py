@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import sqlite3
 import statistics
@@ -180,7 +181,7 @@ def compare(source: str, baseline: Figures | None, run: Figures, limits: Thresho
     findings = []
     for name in sorted(set(baseline.filled) | set(run.filled)):
         before, now = baseline.rate(name), run.rate(name)
-        if before - now > limits.max_fill_drop:
+        if before - now > max(limits.max_fill_drop, sampling_noise(before, run.pages)):
             findings.append(Finding(source, name, before, now, "rate"))
     before_q, now_q = baseline.body_quantiles(), run.body_quantiles()
     if before_q and now_q:
@@ -190,9 +191,15 @@ def compare(source: str, baseline: Figures | None, run: Figures, limits: Thresho
                 findings.append(Finding(source, label, before_len, now_len, "chars"))
     for name in sorted(set(baseline.shares) | set(run.shares)):
         before, now = baseline.share(name), run.share(name)
-        if abs(now - before) > limits.max_share_change:
+        if abs(now - before) > max(limits.max_share_change, sampling_noise(before, run.pages)):
             findings.append(Finding(source, name, before, now, "rate"))
     return findings
+
+
+def sampling_noise(rate: float, pages: float) -> float:
+    """Three standard deviations of a share measured on *pages* pages when its true value is *rate*:
+    a small run (a re-run after a crash, a quiet hour) moves a share that much by chance alone."""
+    return 3 * math.sqrt(rate * (1 - rate) / pages) if pages else 1.0
 
 
 def source_of(item: Mapping[str, Any]) -> str:

@@ -63,6 +63,8 @@ class SeenEntry:
             return True
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
+        if len(stamp) == 10:  # a day without a time (a listing's date): recent while any part of it is
+            when += timedelta(days=1)
         return now - when <= timedelta(days=days)
 
 

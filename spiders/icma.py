@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsarchive.discovery import (
@@ -95,6 +95,9 @@ class IcmaSpider(scrapy.Spider):
         self.state_unreadable = False  # a state read failed: no more reads this run
         self.backlog: Backlog | None = None
         self.drained: set[str] = set()  # articles whose record came from the origin backlog this run
+        # backlog records of articles this run re-visits anyway: a changed page brings its own citation,
+        # a 304 (or no visit at all) brings this record back
+        self.backlog_waiting: dict[str, ArticleItem] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -127,6 +130,7 @@ class IcmaSpider(scrapy.Spider):
             store = open_backlog_store(self.seen_store, settings, self.name)
             if store is not None and settings.getbool("NEWSARCHIVE_BACKLOG_ENABLED"):
                 self.backlog = Backlog.for_crawler(crawler, store)
+                crawler.signals.connect(self._backlog_idle, signal=signals.spider_idle)
 
     async def start(self) -> AsyncIterator[Any]:
         if self.seen_store is not None:
@@ -134,6 +138,10 @@ class IcmaSpider(scrapy.Spider):
         if self.backlog is not None and self.follow_origins:
             # citations earlier runs could not resolve, before new work (newsarchive/origin/backlog.py)
             for item in self.backlog.drain():
+                entry = self._state_get(item.url)
+                if entry is not None and entry.is_recent(self.now, self.revisit_days):
+                    self.backlog_waiting[item.url] = item  # re-visited below: its edits must not wait a run
+                    continue
                 self.drained.add(item.url)
                 for output in self.origins.follow(item):
                     yield output
@@ -186,13 +194,13 @@ class IcmaSpider(scrapy.Spider):
         listed: set[str] = set()
         for link in html_links(html, response.url):
             if is_article_url(link.url, self.aggregator_hosts):
-                when = self._listed_date(link.date_text)
+                when, stamp = self._listed(link.date_text)
                 if when is not None:
                     oldest_seen = when if oldest_seen is None else min(oldest_seen, when)
                 articles += 1
                 known += self._is_known(link.url)
                 listed.add(canonical_url(link.url))
-                yield from self._listed_article(link.url, when)
+                yield from self._listed_article(link.url, when, stamp)
             elif is_nav_url(link.url, self.aggregator_hosts) and edition_of(link.url) in self.langs:
                 nav.append(link.url)
         listing = urlsplit(response.url).path
@@ -227,15 +235,18 @@ class IcmaSpider(scrapy.Spider):
             if is_index:
                 yield scrapy.Request(loc, callback=self.parse_sitemap)
                 continue
-            yield from self._listed_article(loc, self._listed_date(lastmod))
+            yield from self._listed_article(loc, *self._listed(lastmod))
 
-    def _listed_article(self, url: str, when: date | None) -> Iterator[scrapy.Request]:
-        """Queue an article found in a list, unless its listed date is before ``-a since``."""
+    def _listed_article(self, url: str, when: date | None, stamp: str | None = None) -> Iterator[scrapy.Request]:
+        """Queue an article found in a list, unless its listed date is before ``-a since``.
+
+        *stamp* is the listed time as ISO 8601 (the date alone when the list shows no time): the only
+        time of a story page, which decides whether later runs re-visit it."""
         if self.since and when is not None and when < self.since:
             self.crawler.stats.inc_value("newsarchive/discovery/skipped_since")
             return
         if when is not None:
-            self.listed_dates.setdefault(canonical_url(url), when.isoformat())
+            self.listed_dates.setdefault(canonical_url(url), stamp or when.isoformat())
         yield from self._article_request(url)
 
     def _is_known(self, url: str) -> bool:
@@ -270,12 +281,18 @@ class IcmaSpider(scrapy.Spider):
                              dont_filter=self.own_dedupe)
 
     def _listed_date(self, text: str | None) -> date | None:
+        return self._listed(text)[0]
+
+    def _listed(self, text: str | None) -> tuple[date | None, str | None]:
+        """The day and the ISO 8601 time (or day) a list shows for an article."""
         if not text:
-            return None
+            return None, None
         value = parse_datetime(text, reference=self.now)
         if isinstance(value, datetime):
-            return value.date()
-        return value
+            return value.date(), value.isoformat()
+        if isinstance(value, date):
+            return value, value.isoformat()
+        return None, None
 
     @staticmethod
     def _is_next_page(url: str) -> bool:
@@ -290,10 +307,13 @@ class IcmaSpider(scrapy.Spider):
     # -- articles -----------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[Any]:
         stats = self.crawler.stats
+        waiting = self.backlog_waiting.pop(canonical_url(response.url), None)
         if response.status == 304:
             stats.inc_value("newsarchive/incremental/not_modified")
             if self.seen_store is not None:
                 self._state_write(self.seen_store.record, canonical_url(response.url), content_hash=None)
+            if waiting is not None:  # unchanged: the backlog's record follows its citation again
+                yield from self.origins.follow(waiting)
             return
         html = response_text(response, self.crawler.stats)
         # the profile version of the capture's date (a replay passes the WARC date; live: the newest)
@@ -301,7 +321,7 @@ class IcmaSpider(scrapy.Spider):
         page = page_cls(url=response.url, html=html)
         for link in html_links(html, response.url) if html else ():
             if is_article_url(link.url, self.aggregator_hosts):
-                yield from self._listed_article(link.url, self._listed_date(link.date_text))
+                yield from self._listed_article(link.url, *self._listed(link.date_text))
         if not page.is_article():
             stats.inc_value("newsarchive/extract/not_article")
             logger.warning("Not an article page (kept raw in the WARC): %(url)s (HTTP %(status)d, %(size)d bytes)",
@@ -328,9 +348,12 @@ class IcmaSpider(scrapy.Spider):
         kind = failure_kind(failure)
         self.crawler.stats.inc_value("newsarchive/extract/failed")
         self.crawler.stats.inc_value(f"newsarchive/extract/failed/{kind}")
-        logger.error("Article download failed (%(kind)s): %(url)s (%(error)s)",
-                     {"kind": kind, "url": request.url, "error": failure.getErrorMessage()})
-        if self.archive_gone and kind in ("http_404", "http_410"):
+        gone = kind in ("http_404", "http_410")
+        # an article taken down is ordinary life (the archive marks it gone); any other failure is an error
+        logger.log(logging.WARNING if gone else logging.ERROR,
+                   "Article download failed (%(kind)s): %(url)s (%(error)s)",
+                   {"kind": kind, "url": request.url, "error": failure.getErrorMessage()})
+        if self.archive_gone and gone:
             # the database marks an archived article gone (never deletes it)
             response = failure.value.response
             yield ArticleGone(url=canonical_url(request.url), status=response.status,
@@ -338,6 +361,15 @@ class IcmaSpider(scrapy.Spider):
                               warc_record_id=response.meta.get("warc_record_id"))
 
     # -- incremental state ------------------------------------------------------------------
+    def _backlog_idle(self) -> None:
+        """Backlog records whose article was to be re-visited but was not (not listed, failed): follow them now."""
+        if not self.backlog_waiting:
+            return
+        waiting, self.backlog_waiting = list(self.backlog_waiting.values()), {}
+        self.drained.update(item.url for item in waiting)
+        self.origins.emit_now([output for item in waiting for output in self.origins.follow(item)])
+        raise DontCloseSpider
+
     def _state_get(self, url: str) -> SeenEntry | None:
         """The state entry of *url*; after a failed read (Redis down) none, for the rest of the run."""
         if self.seen_store is None or self.state_unreadable:

@@ -370,7 +370,7 @@ class OriginFollower:
 
     def request_dropped(self, request: scrapy.Request) -> None:
         if request.meta.get(PARKED_META):
-            self._emit_now(self.dropped(request, notes.DROPPED_SCHEDULER))
+            self.emit_now(self.dropped(request, notes.DROPPED_SCHEDULER))
 
     def spider_idle(self) -> None:
         """A record still parked when nothing is left to do: its request was lost. Emit it now."""
@@ -385,10 +385,10 @@ class OriginFollower:
         outputs: list[Any] = []
         for item in lost:
             outputs += self._settle(item, "not_attempted", notes.RUN_ENDED)
-        self._emit_now(outputs)
+        self.emit_now(outputs)
         raise DontCloseSpider
 
-    def _emit_now(self, outputs: Iterable[Any]) -> None:
+    def emit_now(self, outputs: Iterable[Any]) -> None:
         """Hand records and requests to the engine outside a callback (signal handlers)."""
         engine = self.crawler.engine
         assert engine is not None
