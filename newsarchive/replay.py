@@ -228,7 +228,12 @@ class WarcReplayDownloadHandler:
         files = warc_paths(source)
         if not files:
             raise FileNotFoundError(f"no .warc/.warc.gz files under {source}")
+        shared: ReplayIndex | None = getattr(crawler, "_newsarchive_replay_index", None)
+        if shared is not None:  # the http and https handlers of one crawl: one index, built once
+            self.index = shared
+            return
         self.index = ReplayIndex.build(files)
+        crawler._newsarchive_replay_index = self.index  # type: ignore[attr-defined]
         stats = self.stats
         stats.set_value("newsarchive/replay/files", len(files))
         stats.set_value("newsarchive/replay/indexed", len(self.index))
