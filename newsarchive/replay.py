@@ -27,21 +27,27 @@ pass also rewrites a ``.cdxj`` index that is missing, unsorted or incomplete
 from __future__ import annotations
 
 import logging
+import zlib
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from scrapy import Request as ScrapyRequest
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
 from newsarchive.archive.warc import INDEXED_TYPES, SERVER_NOT_MODIFIED, cdxj_line_for, ensure_index, warc_paths
+from newsarchive.discovery import html_links, is_article_url
 from newsarchive.netpolicy import BlockedURLError
+from newsarchive.responses import response_text
 
 if TYPE_CHECKING:
     from typing import Self
 
-    from scrapy import Request
+    from scrapy import Request, Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from scrapy.statscollectors import StatsCollector
@@ -222,7 +228,12 @@ class WarcReplayDownloadHandler:
         files = warc_paths(source)
         if not files:
             raise FileNotFoundError(f"no .warc/.warc.gz files under {source}")
+        shared: ReplayIndex | None = getattr(crawler, "_newsarchive_replay_index", None)
+        if shared is not None:  # the http and https handlers of one crawl: one index, built once
+            self.index = shared
+            return
         self.index = ReplayIndex.build(files)
+        crawler._newsarchive_replay_index = self.index  # type: ignore[attr-defined]
         stats = self.stats
         stats.set_value("newsarchive/replay/files", len(files))
         stats.set_value("newsarchive/replay/indexed", len(self.index))
@@ -263,6 +274,80 @@ class WarcReplayDownloadHandler:
         pass
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"k/N"`` (``NEWSARCHIVE_REPLAY_SHARD``) → ``(k, N)`` with ``0 <= k < N``."""
+    index, sep, count = text.partition("/")
+    try:
+        shard = (int(index), int(count))
+    except ValueError:
+        shard = (-1, 0)
+    if not sep or not 0 <= shard[0] < shard[1]:
+        raise ValueError(f"NEWSARCHIVE_REPLAY_SHARD must be 'k/N' with 0 <= k < N, got {text!r}")
+    return shard
+
+
+def shard_of(url: str, count: int) -> int:
+    """The shard (of *count*) that replays the article at *url*: a stable hash, the same in every process."""
+    return zlib.crc32(url.encode("utf-8")) % count
+
+
+class ReplayShardMiddleware:
+    """One worker's share of a sharded replay (``scrapy replay --workers N``, ``NEWSARCHIVE_REPLAY_SHARD=k/N``).
+
+    Every worker walks the same lists (home page, sitemaps, listings); an article request
+    (callback ``parse_article``) whose URL hashes to shard *k* goes on as usual (extraction,
+    its citations, the pipelines). Another shard's article is still read from the WARC but
+    only for its links (``links_only``): an article reached through a link on another
+    article's page is found by its own worker exactly as a single replay finds it, and the
+    listed dates those links carry are the same. Counted in ``newsarchive/replay/shard/own``
+    and ``newsarchive/replay/shard/links_only``.
+    """
+
+    def __init__(self, crawler: Crawler, index: int, count: int) -> None:
+        self.crawler = crawler
+        self.index = index
+        self.count = count
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        text = crawler.settings.get("NEWSARCHIVE_REPLAY_SHARD")
+        if not text:
+            raise NotConfigured("NEWSARCHIVE_REPLAY_SHARD is not set (an unsharded replay)")
+        return cls(crawler, *parse_shard(text))
+
+    def process_spider_output(self, response: Response, result: Iterable[object],
+                              spider: Spider) -> Iterator[object]:
+        for thing in result:
+            yield self._route(thing, spider)
+
+    async def process_spider_output_async(self, response: Response, result: AsyncIterator[object],
+                                          spider: Spider) -> AsyncIterator[object]:
+        async for thing in result:
+            yield self._route(thing, spider)
+
+    def _route(self, thing: object, spider: Spider) -> object:
+        if not isinstance(thing, ScrapyRequest) or getattr(thing.callback, "__name__", "") != "parse_article":
+            return thing
+        stats = self.crawler.stats
+        assert stats is not None
+        if shard_of(thing.url, self.count) == self.index:
+            stats.inc_value("newsarchive/replay/shard/own")
+            return thing
+        stats.inc_value("newsarchive/replay/shard/links_only")
+        return thing.replace(callback=self.links_only, errback=None, cb_kwargs={})
+
+    def links_only(self, response: Response) -> Iterator[ScrapyRequest]:
+        """Another shard's article page: queue the articles it links to, as the spider's ``parse_article`` does."""
+        spider: Any = self.crawler.spider
+        stats = self.crawler.stats
+        if spider is None or stats is None or response.status != 200:
+            return
+        html = response_text(response, stats)
+        for link in html_links(html, response.url) if html else ():
+            if is_article_url(link.url, spider.aggregator_hosts):
+                yield from spider._listed_article(link.url, spider._listed_date(link.date_text))
+
+
 def _warc_fields(body: bytes) -> dict[str, str]:
     fields: dict[str, str] = {}
     for line in body.decode("utf-8", "replace").splitlines():
@@ -272,5 +357,6 @@ def _warc_fields(body: bytes) -> dict[str, str]:
     return fields
 
 
-__all__ = ["SERVER_NOT_MODIFIED", "Entry", "ReplayIndex", "ReplayMissError", "ReplayedFailureError",
-           "WarcReplayDownloadHandler", "build_index", "read_response"]
+__all__ = ["SERVER_NOT_MODIFIED", "Entry", "ReplayIndex", "ReplayMissError", "ReplayShardMiddleware",
+           "ReplayedFailureError", "WarcReplayDownloadHandler", "build_index", "parse_shard", "read_response",
+           "shard_of"]

@@ -282,5 +282,9 @@ NEWSARCHIVE_REDIS_OUTAGE_TIMEOUT = 30.0
 # Keep the frontier after a finished run (False: the last worker clears it).
 SCHEDULER_PERSIST = False
 
+# Sharded replay (``scrapy replay --workers N`` sets it in each worker): "k/N" replays the articles whose
+# URL hash falls in shard k of N (newsarchive.replay.ReplayShardMiddleware); empty: every article.
+NEWSARCHIVE_REPLAY_SHARD = ""
+
 # Database passwords (environment or settings, any form) are redacted from every log line from here on.
 secrets.install(globals())

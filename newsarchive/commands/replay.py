@@ -18,6 +18,16 @@ Outputs go to a new data folder, ``--output-dir`` (default
 written only with ``--into-live-database`` (then through the normal upsert, with
 the live spool and the feed in ``NEWSARCHIVE_DATA_DIR`` as a crawl writes them;
 only the run report goes to ``--output-dir``).
+``--workers N`` shards the replay over N processes (:func:`run_workers`): each runs the same
+command with ``NEWSARCHIVE_REPLAY_SHARD=k/N``, walks the same lists and replays the aggregator
+articles whose URL hash falls in its shard, with their citations, answered from the same WARC
+index (:class:`newsarchive.replay.ReplayShardMiddleware`). All write into the one database
+(the store takes the write lock per batch, ``BEGIN IMMEDIATE`` with a busy timeout on SQLite,
+and each article belongs to one worker, so no row is written by two of them in a way a single
+replay would not; the schema is migrated once before they start); each writes its JSON lines
+to ``<output-dir>/workers/<k>/`` and the command joins them into the one feed a single replay
+would write (``-O``/``-o`` or the data folder's preset; JSON lines only). Run reports go to
+``<runs dir>/worker-<k>/``, spools to ``<output-dir>/workers/<k>/spool.jsonl``.
 A setting given with ``-s`` wins over these defaults. ``-O``, ``-a`` and ``-s``
 work as for ``scrapy crawl``; the exit status follows the run monitors like
 ``scrapy crawl``.
@@ -27,17 +37,25 @@ anything runs.
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import UsageError
 
+from newsarchive.archive.db import ArticleStore, StoreError
 from newsarchive.commands.crawl import Command as CrawlCommand
 from newsarchive.commands.inputs import check_warc_source
 
 if TYPE_CHECKING:
     import argparse
+
+logger = logging.getLogger(__name__)
 
 REPLAY_HANDLER = "newsarchive.replay.WarcReplayDownloadHandler"
 #: Per-site cap during a replay: none (what the runs fetched decides, not a live budget).
@@ -74,6 +92,93 @@ def output_settings(out_dir: Path, *, into_live_database: bool) -> dict[str, Any
     return settings
 
 
+SHARD_MIDDLEWARE = "newsarchive.replay.ReplayShardMiddleware"
+#: Spider-side of the record guards (950): a re-routed article request passes every other filter as itself.
+SHARD_MIDDLEWARE_ORDER = 960
+JSON_LINES = ("jsonlines", "jl", "jsonl")
+
+
+def feed_targets(feeds: dict[str, Any], *, data_dir: str, spider: str, stamp: str) -> dict[str, dict[str, Any]]:
+    """The feed files a single replay would write (URI parameters filled), with their options."""
+    targets: dict[str, dict[str, Any]] = {}
+    for uri, options in feeds.items():
+        options = dict(options or {})
+        if options.get("format") not in JSON_LINES:
+            raise UsageError(f"--workers joins JSON-lines feeds only, not {options.get('format')!r} ({uri})")
+        try:
+            path = uri % {"data_dir": data_dir, "name": spider, "time": stamp}
+        except (KeyError, ValueError) as exc:
+            raise UsageError(f"--workers cannot fill the feed URI {uri!r}: {exc}") from exc
+        targets[path.removeprefix("file://")] = options
+    return targets
+
+
+def run_workers(warc: str, opts: argparse.Namespace, settings: Any, out_dir: Path) -> int:
+    """Run the replay as ``opts.workers`` shard processes, then join their feeds; the exit status (0 or 1)."""
+    count = opts.workers
+    if settings.getbool("NEWSARCHIVE_DATABASE_ENABLED") and settings.get("NEWSARCHIVE_DATABASE_URL"):
+        store = ArticleStore.from_url(settings.get("NEWSARCHIVE_DATABASE_URL"))
+        try:
+            store.open()  # migrate once, before the workers race for it
+        except StoreError as exc:
+            logger.error("Replay: cannot open the database: %(error)s", {"error": exc})
+            return 1
+        finally:
+            store.close()
+    data_dir = str(settings.get("NEWSARCHIVE_DATA_DIR") or "data").rstrip("/")
+    stamp = datetime.now(UTC).replace(microsecond=0).isoformat().replace(":", "-")
+    targets = feed_targets(settings.getdict("FEEDS"), data_dir=data_dir, spider=opts.spider, stamp=stamp)
+    runs_dir = Path(settings.get("NEWSARCHIVE_RUNS_DIR") or out_dir / "runs")
+    procs: list[subprocess.Popen[bytes]] = []
+    parts: list[dict[str, Path]] = []
+    for k in range(count):
+        folder = out_dir / "workers" / str(k)
+        folder.mkdir(parents=True, exist_ok=True)
+        feeds = {target: folder / f"feed-{i}.jsonl{'.gz' if target.endswith('.gz') else ''}"
+                 for i, target in enumerate(targets)}
+        child_feeds = {str(path): {**{n: v for n, v in targets[target].items() if n != "uri_params"},
+                                   "overwrite": True} for target, path in feeds.items()}
+        cmd = [sys.executable, "-m", "scrapy", "replay", warc, "--spider", opts.spider,
+               "--output-dir", str(out_dir)]
+        if opts.into_live_database:
+            cmd.append("--into-live-database")
+        for name, value in (opts.spargs or {}).items():
+            cmd += ["-a", f"{name}={value}"]
+        if opts.loglevel:
+            cmd += ["-L", opts.loglevel]
+        if opts.nolog:
+            cmd.append("--nolog")
+        for item in opts.set or []:
+            cmd += ["-s", item]
+        for name, value in {
+            "NEWSARCHIVE_REPLAY_SHARD": f"{k}/{count}",
+            "FEEDS": json.dumps(child_feeds),
+            "NEWSARCHIVE_RUNS_DIR": str(runs_dir / f"worker-{k}"),
+            "NEWSARCHIVE_STATE_PATH": str(folder / "state.sqlite3"),
+            "NEWSARCHIVE_DATABASE_SPOOL": str(folder / "spool.jsonl"),
+        }.items():
+            cmd += ["-s", f"{name}={value}"]
+        procs.append(subprocess.Popen(cmd, env=os.environ.copy()))
+        parts.append(feeds)
+    codes = [proc.wait() for proc in procs]
+    for target, options in targets.items():
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        with Path(target).open("wb" if options.get("overwrite") else "ab") as out:
+            for feeds in parts:
+                if feeds[target].exists():
+                    out.write(feeds[target].read_bytes())  # gzip members concatenate into one valid file
+    for k in range(count):
+        spool = out_dir / "workers" / str(k) / "spool.jsonl"
+        if spool.exists() and spool.stat().st_size:
+            logger.error("Replay worker %(k)d spooled records it could not write: %(spool)s",
+                         {"k": k, "spool": spool})
+            codes.append(1)
+    failed = [k for k, code in enumerate(codes[:count]) if code]
+    if failed:
+        logger.error("Exit status 1: replay worker(s) %(workers)s failed", {"workers": failed})
+    return 1 if any(codes) else 0
+
+
 class Command(CrawlCommand):
     def syntax(self) -> str:
         return "[options] <warc file or folder>"
@@ -89,6 +194,8 @@ class Command(CrawlCommand):
                                  "(default: <NEWSARCHIVE_DATA_DIR>/replay-<UTC time>)")
         parser.add_argument("--into-live-database", action="store_true",
                             help="write into NEWSARCHIVE_DATABASE_URL (the live database) instead of a new one")
+        parser.add_argument("--workers", type=int, default=1, metavar="N",
+                            help="shard the articles over N processes (default: 1); one feed, one database")
 
     def command_name(self) -> str:
         return "replay"
@@ -96,10 +203,18 @@ class Command(CrawlCommand):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give one WARC file or folder")
+        if opts.workers < 1:
+            raise UsageError("--workers must be at least 1")
         super().process_options(args, opts)
 
     def command_settings(self, args: list[str]) -> dict[str, Any]:
-        return replay_settings(args[0])
+        settings = replay_settings(args[0])
+        assert self.settings is not None
+        if self.settings.get("NEWSARCHIVE_REPLAY_SHARD"):  # one worker of a sharded replay
+            middlewares = dict(self.settings.getdict("SPIDER_MIDDLEWARES"))
+            middlewares[SHARD_MIDDLEWARE] = SHARD_MIDDLEWARE_ORDER
+            settings["SPIDER_MIDDLEWARES"] = middlewares
+        return settings
 
     def command_defaults(self, args: list[str], opts: argparse.Namespace) -> dict[str, Any]:
         assert self.settings is not None
@@ -117,4 +232,8 @@ class Command(CrawlCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         self.output_dir.mkdir(parents=True, exist_ok=True)
+        if opts.workers > 1:
+            assert self.settings is not None
+            self.exitcode = run_workers(args[0], opts, self.settings, self.output_dir)
+            return
         super().run([opts.spider], opts)
