@@ -111,10 +111,10 @@ def test_index_follows_edits_and_origins(store: ArticleStore) -> None:
     assert found(store, "Qarabag") == {6}        # the old title is gone from the index
     assert found(store, "mekteb") == {1}         # the new one is in it
     assert found(store, "Gədəbəy") == {2}        # the new origin body
-    dropped = replace(ARTICLES[3], origin=None, origin_url=None, origin_status="unreachable")
-    store.upsert(asdict(dropped))
+    failed = replace(ARTICLES[3], origin=None, origin_url=None, origin_status="unreachable")
+    store.upsert(asdict(failed))
     store.commit()
-    assert found(store, "Şuşa") == set()         # origin fields gone with the origin
+    assert found(store, "Şuşa") == {4}           # never downgrade: a failed attempt keeps the archived origin
     assert found(store, "iqtisadiyyat") == {4}
 
 

@@ -244,9 +244,7 @@ MIGRATIONS: list[list[str]] = [
             first_seen_at {ts} NOT NULL)""",
         "CREATE INDEX aliases_article_url ON aliases (article_url)",
     ],
-    # 3: full-text search with Azerbaijani folding, kept in step by the database (newsarchive.archive.search)
-    SEARCH_MIGRATION,
-    # 4: origin: person names, publisher, modified_at, where each field came from (JSON text columns)
+    # 3: origin: person names, publisher, modified_at, where each field came from (JSON text columns)
     [
         "ALTER TABLE origins ADD COLUMN authors TEXT",
         "ALTER TABLE origins ADD COLUMN publisher TEXT",
@@ -254,6 +252,8 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE origins ADD COLUMN field_methods TEXT",
         "ALTER TABLE origins ADD COLUMN flags TEXT",
     ],
+    # 4: full-text search with Azerbaijani folding, kept in step by the database (newsarchive.archive.search)
+    SEARCH_MIGRATION,
 ]
 
 
