@@ -21,12 +21,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=60, help="number of aggregator articles")
     parser.add_argument("--seed", type=int, default=2025, help="content seed")
     parser.add_argument("--epoch", type=int, default=0, help="later epochs add and edit articles")
+    parser.add_argument("--sitemap-size", type=int, default=1000, help="URLs per child of the sitemap index")
     parser.add_argument("--life", action="store_true",
                         help="life mode: edits accumulate, articles get deleted, cited sites go down (soak tests)")
     parser.add_argument("--faults", default="{}", help='JSON: {"/path-prefix": {"status": 503, "times": 2}}')
     args = parser.parse_args(argv)
     faults = {prefix: FaultRule(**spec) for prefix, spec in json.loads(args.faults).items()}
-    server = serve(MirrorConfig(seed=args.seed, articles=args.articles, epoch=args.epoch, life=args.life),
+    server = serve(MirrorConfig(seed=args.seed, articles=args.articles, epoch=args.epoch, life=args.life,
+                                sitemap_size=args.sitemap_size),
                    host=args.host, port=args.port, faults=faults)
     url = f"http://{args.host}:{server.server_address[1]}"
     print(url, flush=True)
