@@ -177,9 +177,10 @@ class IcmaSpider(scrapy.Spider):
         listed: set[str] = set()
         for link in html_links(html, response.url):
             if is_article_url(link.url, self.aggregator_hosts):
-                when = self._listed_date(link.date_text)
+                when = self._listed_time(link.date_text)
                 if when is not None:
-                    oldest_seen = when if oldest_seen is None else min(oldest_seen, when)
+                    day = _day(when)
+                    oldest_seen = day if oldest_seen is None else min(oldest_seen, day)
                 articles += 1
                 known += self._is_known(link.url)
                 listed.add(canonical_url(link.url))
@@ -244,7 +245,7 @@ class IcmaSpider(scrapy.Spider):
             yield from self._children(response.url, locs)
             return
         for loc, lastmod in locs:
-            yield from self._listed_article(loc, self._listed_date(lastmod))
+            yield from self._listed_article(loc, self._listed_time(lastmod))
 
     def _children(self, index: str, children: list[tuple[str, str | None]]) -> Iterator[scrapy.Request]:
         """The children of a sitemap index: all in a full sweep, else those changed since the last complete run."""
@@ -266,8 +267,12 @@ class IcmaSpider(scrapy.Spider):
                      {"kind": failure_kind(failure), "url": failure.request.url, "error": failure.getErrorMessage()})
 
     def _listed_article(self, url: str, when: date | None) -> Iterator[scrapy.Request]:
-        """Queue an article found in a list, unless its listed date is before ``-a since``."""
-        if self.since and when is not None and when < self.since:
+        """Queue an article found in a list, unless its listed date is before ``-a since``.
+
+        *when* keeps its time of day when the list gives one (a story page's only date, which
+        decides whether it is recent enough to re-visit: a bare date would read as midnight UTC).
+        """
+        if self.since and when is not None and _day(when) < self.since:
             self.crawler.stats.inc_value("newsarchive/discovery/skipped_since")
             return
         if when is not None:
@@ -305,6 +310,10 @@ class IcmaSpider(scrapy.Spider):
                              headers=headers, meta={"handle_httpstatus_list": [304]},
                              dont_filter=self.own_dedupe)
 
+    def _listed_time(self, text: str | None) -> date | None:
+        """The date or time *text* gives (a ``datetime`` when it has a time of day)."""
+        return parse_datetime(text, reference=self.now) if text else None
+
     def _listed_date(self, text: str | None) -> date | None:
         if not text:
             return None
@@ -335,7 +344,7 @@ class IcmaSpider(scrapy.Spider):
         page = AggregatorPage(url=response.url, html=html)
         for link in html_links(html, response.url) if html else ():
             if is_article_url(link.url, self.aggregator_hosts):
-                yield from self._listed_article(link.url, self._listed_date(link.date_text))
+                yield from self._listed_article(link.url, self._listed_time(link.date_text))
         if not page.is_article():
             stats.inc_value("newsarchive/extract/not_article")
             logger.warning("Not an article page (kept raw in the WARC): %(url)s (HTTP %(status)d, %(size)d bytes)",
@@ -482,6 +491,11 @@ def failure_kind(failure: Any) -> str:
         if word in name or word in message:
             return kind
     return "connection_failed" if name == "DownloadFailedError" else name
+
+
+def _day(value: date) -> date:
+    """The calendar date of a date or datetime (a ``datetime`` does not compare with a ``date``)."""
+    return value.date() if isinstance(value, datetime) else value
 
 
 def _header(response: Response, name: bytes) -> str | None:
