@@ -166,6 +166,8 @@ def _localname(tag: object) -> str:
 def sitemap_locs(body: bytes) -> tuple[list[tuple[str, str | None]], bool]:
     """``(loc, lastmod)`` pairs of a sitemap or sitemap index, and whether it is an index.
 
+    A Google News sitemap's ``<news:publication_date>`` stands in for a missing ``<lastmod>``.
+
     Parsed by :func:`newsarchive.safexml.parse_xml` (no entity expansion, no network; a
     document declaring entities is refused).
     """
@@ -186,6 +188,10 @@ def sitemap_locs(body: bytes) -> tuple[list[tuple[str, str | None]], bool]:
                 loc = (child.text or "").strip()
             elif name == "lastmod":
                 lastmod = (child.text or "").strip() or None
+            elif name == "news" and lastmod is None:  # Google News sitemap: its publication date
+                for sub in child:
+                    if isinstance(sub.tag, str) and _localname(sub.tag) == "publication_date":
+                        lastmod = (sub.text or "").strip() or None
         if loc:
             out.append((loc, lastmod))
     return out, is_index

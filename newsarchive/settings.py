@@ -187,6 +187,12 @@ NEWSARCHIVE_BACKLOG_MAX_PER_RUN = 5000
 # A not_found citation leaves the backlog when it is still not found this many hours after the first time.
 NEWSARCHIVE_BACKLOG_NOT_FOUND_HOURS = 24.0
 
+# --- Sitemaps of scheduled runs (newsarchive/validators.py) -------------------
+# Hours between full sitemap sweeps (every child re-read unconditionally, to catch what listings
+# missed); between sweeps only children whose <lastmod> is newer than the last complete run are
+# fetched, conditionally. 0: every run sweeps.
+NEWSARCHIVE_SITEMAP_FULL_SWEEP_HOURS = 24.0
+
 # --- Archive: WARC (newsarchive/middlewares/warc.py) -------------------------
 NEWSARCHIVE_WARC_ENABLED = True
 NEWSARCHIVE_WARC_DIR = f"{DATA_DIR}/warc"

@@ -49,6 +49,7 @@ from newsarchive.responses import response_text
 from newsarchive.signals import records_durable
 from newsarchive.state import SeenEntry, SeenStore, open_state_store
 from newsarchive.urls import host_of
+from newsarchive.validators import SitemapState, open_sitemap_state, parse_time
 from spiders.origins import OriginFollower
 
 if TYPE_CHECKING:
@@ -98,6 +99,11 @@ class IcmaSpider(scrapy.Spider):
         # backlog records of articles this run re-visits anyway: a changed page brings its own citation,
         # a 304 (or no visit at all) brings this record back
         self.backlog_waiting: dict[str, ArticleItem] = {}
+        self.sitemaps: SitemapState | None = None
+        self.full_sweep = True  # read every sitemap in full (no state, or the sweep is due)
+        self.last_complete: datetime | None = None  # start of the last run that finished normally
+        self.sitemap_failed = False  # a sitemap could not be read: this run is not complete
+        self.limited = bool(self.since or self.max_articles is not None or lang != "all")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -131,10 +137,19 @@ class IcmaSpider(scrapy.Spider):
             if store is not None and settings.getbool("NEWSARCHIVE_BACKLOG_ENABLED"):
                 self.backlog = Backlog.for_crawler(crawler, store)
                 crawler.signals.connect(self._backlog_idle, signal=signals.spider_idle)
+            self.sitemaps = open_sitemap_state(self.seen_store, settings, self.name)
+        if self.sitemaps is not None:
+            # schedule decisions on the reference time, so tests can move the clock
+            self.last_complete = self.sitemaps.mark("complete")
+            last_sweep = self.sitemaps.mark("sweep")
+            hours = settings.getfloat("NEWSARCHIVE_SITEMAP_FULL_SWEEP_HOURS")
+            self.full_sweep = self.last_complete is None or last_sweep is None or \
+                (self.now - last_sweep).total_seconds() >= hours * 3600
 
     async def start(self) -> AsyncIterator[Any]:
         if self.seen_store is not None:
             self.crawler.stats.set_value("newsarchive/incremental/known_at_start", self.known_at_start)
+        self.crawler.stats.set_value("newsarchive/sitemap/full_sweep", int(self.full_sweep))
         if self.backlog is not None and self.follow_origins:
             # citations earlier runs could not resolve, before new work (newsarchive/origin/backlog.py)
             for item in self.backlog.drain():
@@ -152,7 +167,7 @@ class IcmaSpider(scrapy.Spider):
         # killed run had taken off its queue but not archived.
         for url in urls:
             if url.endswith(".xml"):
-                yield scrapy.Request(url, callback=self.parse_sitemap, dont_filter=self.own_dedupe)
+                yield self._sitemap_request(url, dont_filter=self.own_dedupe)
             elif is_article_url(url, self.aggregator_hosts):
                 for request in self._article_request(url):
                     yield request
@@ -194,13 +209,14 @@ class IcmaSpider(scrapy.Spider):
         listed: set[str] = set()
         for link in html_links(html, response.url):
             if is_article_url(link.url, self.aggregator_hosts):
-                when, stamp = self._listed(link.date_text)
+                when = self._listed_time(link.date_text)
                 if when is not None:
-                    oldest_seen = when if oldest_seen is None else min(oldest_seen, when)
+                    day = _day(when)
+                    oldest_seen = day if oldest_seen is None else min(oldest_seen, day)
                 articles += 1
                 known += self._is_known(link.url)
                 listed.add(canonical_url(link.url))
-                yield from self._listed_article(link.url, when, stamp)
+                yield from self._listed_article(link.url, when)
             elif is_nav_url(link.url, self.aggregator_hosts) and edition_of(link.url) in self.langs:
                 nav.append(link.url)
         listing = urlsplit(response.url).path
@@ -226,27 +242,73 @@ class IcmaSpider(scrapy.Spider):
                     continue
             yield response.follow(url, callback=self.parse_nav)
 
+    def _sitemap_request(self, url: str, *, dont_filter: bool = False) -> scrapy.Request:
+        """A sitemap request; between full sweeps a conditional one (the validators of the last complete run)."""
+        headers: dict[str, str] = {}
+        entry = self.sitemaps.get(url) if self.sitemaps is not None else None
+        if entry is not None and not self.full_sweep:
+            if entry.etag:
+                headers["If-None-Match"] = entry.etag
+            if entry.last_modified:
+                headers["If-Modified-Since"] = entry.last_modified
+        self.crawler.stats.inc_value("newsarchive/sitemap/requests")
+        if headers:
+            self.crawler.stats.inc_value("newsarchive/sitemap/conditional")
+        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.sitemap_failed_back, headers=headers,
+                              meta={"handle_httpstatus_list": [304]}, dont_filter=dont_filter)
+
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        stats = self.crawler.stats
+        if response.status == 304:
+            stats.inc_value("newsarchive/sitemap/not_modified")
+            if self.sitemaps is not None:  # an unchanged index still names its children
+                known = self.sitemaps.children(response.url)
+                yield from self._children(response.url, [(e.url, e.lastmod) for e in known])
+            return
         locs, is_index = sitemap_locs(response.body)
         if not locs:
-            self.crawler.stats.inc_value("newsarchive/discovery/bad_sitemap")
+            stats.inc_value("newsarchive/discovery/bad_sitemap")
             logger.warning("No URLs in sitemap %(url)s", {"url": response.url})
+        stats.inc_value("newsarchive/sitemap/read")
+        if self.sitemaps is not None:
+            self.sitemaps.fetched(response.url, _header(response, b"ETag"), _header(response, b"Last-Modified"),
+                                  self.now)
+        if is_index:
+            yield from self._children(response.url, locs)
+            return
         for loc, lastmod in locs:
-            if is_index:
-                yield scrapy.Request(loc, callback=self.parse_sitemap)
-                continue
-            yield from self._listed_article(loc, *self._listed(lastmod))
+            yield from self._listed_article(loc, self._listed_time(lastmod))
 
-    def _listed_article(self, url: str, when: date | None, stamp: str | None = None) -> Iterator[scrapy.Request]:
+    def _children(self, index: str, children: list[tuple[str, str | None]]) -> Iterator[scrapy.Request]:
+        """The children of a sitemap index: all in a full sweep, else those changed since the last complete run."""
+        for loc, lastmod in children:
+            if self.sitemaps is not None:
+                self.sitemaps.listed(loc, index, lastmod)
+            when = parse_time(lastmod)
+            if not self.full_sweep and self.last_complete is not None and when is not None \
+                    and when < self.last_complete:
+                self.crawler.stats.inc_value("newsarchive/sitemap/skipped_unchanged")
+                continue
+            yield self._sitemap_request(loc)
+
+    def sitemap_failed_back(self, failure: Any) -> None:
+        """A sitemap that could not be read: logged, and this run does not count as complete."""
+        self.sitemap_failed = True
+        self.crawler.stats.inc_value("newsarchive/sitemap/failed")
+        logger.error("Sitemap download failed (%(kind)s): %(url)s (%(error)s)",
+                     {"kind": failure_kind(failure), "url": failure.request.url, "error": failure.getErrorMessage()})
+
+    def _listed_article(self, url: str, when: date | None) -> Iterator[scrapy.Request]:
         """Queue an article found in a list, unless its listed date is before ``-a since``.
 
-        *stamp* is the listed time as ISO 8601 (the date alone when the list shows no time): the only
-        time of a story page, which decides whether later runs re-visit it."""
-        if self.since and when is not None and when < self.since:
+        *when* keeps its time of day when the list gives one (a story page's only date, which
+        decides whether it is recent enough to re-visit: a bare date would read as midnight UTC).
+        """
+        if self.since and when is not None and _day(when) < self.since:
             self.crawler.stats.inc_value("newsarchive/discovery/skipped_since")
             return
         if when is not None:
-            self.listed_dates.setdefault(canonical_url(url), stamp or when.isoformat())
+            self.listed_dates.setdefault(canonical_url(url), when.isoformat())
         yield from self._article_request(url)
 
     def _is_known(self, url: str) -> bool:
@@ -280,19 +342,13 @@ class IcmaSpider(scrapy.Spider):
                              headers=headers, meta={"handle_httpstatus_list": [304]},
                              dont_filter=self.own_dedupe)
 
-    def _listed_date(self, text: str | None) -> date | None:
-        return self._listed(text)[0]
+    def _listed_time(self, text: str | None) -> date | None:
+        """The date or time *text* gives (a ``datetime`` when it has a time of day)."""
+        return parse_datetime(text, reference=self.now) if text else None
 
-    def _listed(self, text: str | None) -> tuple[date | None, str | None]:
-        """The day and the ISO 8601 time (or day) a list shows for an article."""
-        if not text:
-            return None, None
-        value = parse_datetime(text, reference=self.now)
-        if isinstance(value, datetime):
-            return value.date(), value.isoformat()
-        if isinstance(value, date):
-            return value, value.isoformat()
-        return None, None
+    def _listed_date(self, text: str | None) -> date | None:
+        when = self._listed_time(text)
+        return None if when is None else _day(when)
 
     @staticmethod
     def _is_next_page(url: str) -> bool:
@@ -321,7 +377,7 @@ class IcmaSpider(scrapy.Spider):
         page = page_cls(url=response.url, html=html)
         for link in html_links(html, response.url) if html else ():
             if is_article_url(link.url, self.aggregator_hosts):
-                yield from self._listed_article(link.url, *self._listed(link.date_text))
+                yield from self._listed_article(link.url, self._listed_time(link.date_text))
         if not page.is_article():
             stats.inc_value("newsarchive/extract/not_article")
             logger.warning("Not an article page (kept raw in the WARC): %(url)s (HTTP %(status)d, %(size)d bytes)",
@@ -426,11 +482,35 @@ class IcmaSpider(scrapy.Spider):
                 self._state_write(self.seen_store.record, url, **entry)
         self._state_write(self.seen_store.commit)
 
-    def _close_state(self, spider: scrapy.Spider) -> None:
+    def _close_state(self, spider: scrapy.Spider, reason: str = "finished") -> None:
         if self.backlog is not None:
             self.backlog.finish()
+        if self.sitemaps is not None:
+            self._finish_sitemaps(reason)
         if self.seen_store is not None:
             self._state_write(self.seen_store.close)
+
+
+    def _finish_sitemaps(self, reason: str) -> None:
+        """Record the sitemap validators and the run marks, only for a run that finished normally and whole.
+
+        Not for a run stopped early, limited (``-a since``, ``max_articles``, one edition), with a
+        sitemap it could not read, a state write that failed, or records not durable at the end: its
+        validators could hide a sitemap whose articles it did not archive.
+        """
+        assert self.sitemaps is not None
+        why = ("the run ended with " + reason if reason != "finished" else
+               "-a since, max_articles or lang limited it" if self.limited else
+               "a sitemap could not be read" if self.sitemap_failed else
+               "the state store failed" if self.state_broken or self.state_unreadable else
+               "records were not durable" if self.pending_state else "")
+        if why:
+            self.crawler.stats.set_value("newsarchive/sitemap/complete", 0)
+            logger.info("Not recorded as a complete run (%(why)s): the next run reads sitemaps changed since "
+                        "the last complete one", {"why": why})
+            return
+        self._state_write(self.sitemaps.flush, self.now, swept=self.full_sweep)
+        self.crawler.stats.set_value("newsarchive/sitemap/complete", 1)
 
 
 def failure_kind(failure: Any) -> str:
@@ -456,6 +536,11 @@ def failure_kind(failure: Any) -> str:
         if word in name or word in message:
             return kind
     return "connection_failed" if name == "DownloadFailedError" else name
+
+
+def _day(value: date) -> date:
+    """The calendar date of a date or datetime (a ``datetime`` does not compare with a ``date``)."""
+    return value.date() if isinstance(value, datetime) else value
 
 
 def _header(response: Response, name: bytes) -> str | None:

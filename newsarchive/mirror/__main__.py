@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=60, help="number of aggregator articles")
     parser.add_argument("--seed", type=int, default=2025, help="content seed")
     parser.add_argument("--epoch", type=int, default=0, help="later epochs add and edit articles")
+    parser.add_argument("--sitemap-size", type=int, default=1000, help="URLs per child of the sitemap index")
     parser.add_argument("--life", action="store_true",
                         help="life mode: edits accumulate, articles get deleted, cited sites go down (soak tests)")
     parser.add_argument("--markup", type=int, default=0, help="1: the article pages' redesign (layout drift)")
@@ -32,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     faults = {prefix: FaultRule(**spec) for prefix, spec in json.loads(args.faults).items()}
     config = MirrorConfig(seed=args.seed, articles=args.articles, epoch=args.epoch, life=args.life,
-                          markup=args.markup)
+                          markup=args.markup, sitemap_size=args.sitemap_size)
     server = serve(config, host=args.host, port=args.port, faults=faults)
     url = f"http://{args.host}:{server.server_address[1]}"
     print(url, flush=True)

@@ -212,6 +212,8 @@ class MirrorConfig:
     new_per_epoch: int = 5
     base_time: datetime = datetime(2025, 10, 1, 8, 0, tzinfo=BAKU)
     step: timedelta = timedelta(minutes=23)
+    sitemap_size: int = 1000
+    """URLs per child of the sitemap index."""
     life: bool = False
     """"Life" mode for soak tests (each epoch a scheduled run later): edits accumulate over epochs,
     articles get deleted (410/404), cited sites go down for an epoch and come back, and some source

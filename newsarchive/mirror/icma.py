@@ -6,7 +6,11 @@ URL map (both editions; RU under ``/ru``):
 - ``/``, ``/ru/``: home page, newest 20 items of the edition
 - ``/son-xeberler?page=N``, ``/ru/poslednie-novosti?page=N``: latest listing, 20 per page
 - ``/kateqoriya/<slug>?page=N``: category listing (AZ)
-- ``/sitemap.xml`` (index) → ``/sitemap/news-<n>.xml`` (1,000 URLs each)
+- ``/sitemap.xml``: sitemap index of fixed-size children ``/sitemap/articles-<n>.xml``
+  (``MirrorConfig.sitemap_size`` URLs each, oldest first), each with the ``<lastmod>`` of its newest
+  article, and the Google News sitemap ``/sitemap/google-news.xml`` (articles of the last 2 days)
+- sitemaps and listings carry ``ETag`` and ``Last-Modified`` and answer conditional requests
+  (``If-None-Match``, ``If-Modified-Since``) with ``304``
 - ``/robots.txt``
 - ``/news/<slug>-<id>``, ``/ru/news/<slug>-<id>``, ``/story/<slug>-<source>-<id>``
 """
@@ -14,6 +18,8 @@ URL map (both editions; RU under ``/ru``):
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 from html import escape
 
 from newsarchive.mirror.content import CATEGORIES, MirrorArticle, MirrorSite, format_az, format_ru
@@ -21,7 +27,8 @@ from newsarchive.mirror.icma_pages import render_article, sidebar_title
 from newsarchive.mirror.server import NOT_FOUND_PAGE, MirrorRequest, Reply
 
 PAGE_SIZE = 20
-SITEMAP_SIZE = 1000
+NEWS_SITEMAP_PATH = "/sitemap/google-news.xml"
+NEWS_SITEMAP_WINDOW = timedelta(days=2)  # what Google News sitemaps hold
 LATEST_PATH = {"az": "/son-xeberler", "ru": "/ru/poslednie-novosti"}
 NEXT_LABEL = {"az": "Növbəti səhifə", "ru": "Следующая страница"}
 CATEGORY_NAMES = {"siyaset": "Siyasət", "iqtisadiyyat": "İqtisadiyyat", "cemiyyet": "Cəmiyyət",
@@ -50,18 +57,22 @@ class IcmaApp:
             return Reply(body=self._listing(lang, self._newest[lang], 1, None, home=True))
         for lang, listing in LATEST_PATH.items():
             if path == listing:
-                return Reply(body=self._listing(lang, self._newest[lang], page, listing))
+                return self._listing_reply(request, lang, self._newest[lang], page, listing)
         if path.startswith("/kateqoriya/"):
             cat = path.removeprefix("/kateqoriya/").strip("/")
             if cat in self._by_category:
-                return Reply(body=self._listing("az", self._by_category[cat], page, path))
+                return self._listing_reply(request, "az", self._by_category[cat], page, path)
             return None
         if path == "/sitemap.xml":
-            return Reply(body=self._sitemap_index(), content_type="application/xml")
-        if path.startswith("/sitemap/news-") and path.endswith(".xml"):
-            n = path.removeprefix("/sitemap/news-").removesuffix(".xml")
+            return _validated(request, self._sitemap_index(), self._newest_time(), "application/xml")
+        if path == NEWS_SITEMAP_PATH:
+            return _validated(request, self._news_sitemap(), self._newest_time(), "application/xml")
+        if path.startswith("/sitemap/articles-") and path.endswith(".xml"):
+            n = path.removeprefix("/sitemap/articles-").removesuffix(".xml")
             sitemap = self._sitemap(int(n)) if n.isdigit() else None
-            return None if sitemap is None else Reply(body=sitemap, content_type="application/xml")
+            if sitemap is None:
+                return None
+            return _validated(request, sitemap, self._child_lastmod(int(n)), "application/xml")
         article = self.site.find(path)
         if article is None:
             return None
@@ -74,6 +85,10 @@ class IcmaApp:
         return Reply(body=body, headers={"ETag": etag})
 
     # -- pages ----------------------------------------------------------------------
+    def _listing_reply(self, request: MirrorRequest, lang: str, ks: list[int], page: int, base: str) -> Reply:
+        newest = self.site.published(ks[0]) if ks else self.site.config.base_time
+        return _validated(request, self._listing(lang, ks, page, base), newest, "text/html; charset=utf-8")
+
     def _listing(self, lang: str, ks: list[int], page: int, base: str | None, *, home: bool = False) -> str:
         start = (page - 1) * PAGE_SIZE
         chunk = ks[start : start + PAGE_SIZE]
@@ -94,15 +109,30 @@ class IcmaApp:
         return (f'<li><a href="{art.url}">{escape(sidebar_title(art.title))}</a>'
                 f'<span class="date">{shown}</span></li>')
 
+    def _newest_time(self) -> datetime:
+        return self.site.published(len(self.site) - 1)
+
+    def _child_count(self) -> int:
+        size = self.site.config.sitemap_size
+        return (len(self.site) + size - 1) // size
+
+    def _child_lastmod(self, n: int) -> datetime:
+        """A child's ``<lastmod>``: its newest article (children are filled oldest first)."""
+        return self.site.published(min(len(self.site), (n + 1) * self.site.config.sitemap_size) - 1)
+
     def _sitemap_index(self) -> str:
-        n = (len(self.site) + SITEMAP_SIZE - 1) // SITEMAP_SIZE
-        entries = "".join(f"<sitemap><loc>https://icma.az/sitemap/news-{i}.xml</loc></sitemap>"
-                          for i in range(n))
+        entries = [f"<sitemap><loc>https://icma.az/sitemap/articles-{i}.xml</loc>"
+                   f"<lastmod>{self._child_lastmod(i).isoformat()}</lastmod></sitemap>"
+                   for i in range(self._child_count())]
+        entries.append(f"<sitemap><loc>https://icma.az{NEWS_SITEMAP_PATH}</loc>"
+                       f"<lastmod>{self._newest_time().isoformat()}</lastmod></sitemap>")
         return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-                f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>')
+                '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                f'{"".join(entries)}</sitemapindex>')
 
     def _sitemap(self, n: int) -> str | None:
-        ks = range(n * SITEMAP_SIZE, min(len(self.site), (n + 1) * SITEMAP_SIZE))
+        size = self.site.config.sitemap_size
+        ks = range(n * size, min(len(self.site), (n + 1) * size))
         if not ks:
             return None
         urls = "".join(
@@ -112,6 +142,47 @@ class IcmaApp:
         )
         return ('<?xml version="1.0" encoding="UTF-8"?>\n'
                 f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>')
+
+    def _news_sitemap(self) -> str:
+        """Google News sitemap: the articles of the last two days (of the mirror's clock), newest first."""
+        oldest = self.site.now - NEWS_SITEMAP_WINDOW
+        urls = []
+        for k in range(len(self.site) - 1, -1, -1):
+            when = self.site.published(k)
+            if when < oldest:
+                break
+            if self.site.deleted(k):
+                continue
+            art = self.site.article(k)
+            urls.append(f"<url><loc>{art.url}</loc><news:news><news:publication><news:name>Icma.az</news:name>"
+                        f"<news:language>{art.lang}</news:language></news:publication>"
+                        f"<news:publication_date>{when.isoformat()}</news:publication_date>"
+                        f"<news:title>{escape(sidebar_title(art.title))}</news:title></news:news></url>")
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+                f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{"".join(urls)}</urlset>')
+
+
+def _validated(request: MirrorRequest, body: str, modified: datetime, content_type: str) -> Reply:
+    """*body* with ``ETag`` (its hash) and ``Last-Modified``; ``304`` when the request's validators match.
+
+    ``If-None-Match`` wins over ``If-Modified-Since`` (RFC 9110 13.2.2).
+    """
+    payload = body.encode("utf-8")
+    headers = {"ETag": '"' + hashlib.sha1(payload).hexdigest()[:20] + '"',
+               "Last-Modified": format_datetime(modified.astimezone(UTC).replace(microsecond=0), usegmt=True)}
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        if headers["ETag"] in [tag.strip() for tag in if_none_match.split(",")]:
+            return Reply(304, b"", content_type, headers)
+    elif request.headers.get("if-modified-since"):
+        try:
+            since = parsedate_to_datetime(request.headers["if-modified-since"])
+        except (TypeError, ValueError):
+            since = None
+        if since is not None and since.tzinfo is not None and modified.replace(microsecond=0) <= since:
+            return Reply(304, b"", content_type, headers)
+    return Reply(body=payload, content_type=content_type, headers=headers)
 
 
 def _page_number(request: MirrorRequest) -> int:
