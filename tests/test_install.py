@@ -20,7 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 OLDEST_PIP = "22.3"
-EXTRAS = "[postgres,redis]"
+EXTRAS = "[postgres,redis,browse]"  # every extra whose modules live in newsarchive/
 
 
 def wheelhouse() -> Path:
@@ -28,7 +28,7 @@ def wheelhouse() -> Path:
 
     ``NEWSARCHIVE_TEST_WHEELHOUSE`` names the folder; default ``~/.cache/newsarchive/wheelhouse-<hash>``.
     """
-    key = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + OLDEST_PIP.encode()).hexdigest()[:12]
+    key = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + (OLDEST_PIP + EXTRAS).encode()).hexdigest()[:12]
     default = Path.home() / ".cache" / "newsarchive" / f"wheelhouse-{key}"
     return Path(os.environ.get("NEWSARCHIVE_TEST_WHEELHOUSE") or default)
 
