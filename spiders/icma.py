@@ -26,7 +26,6 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
-from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsarchive.discovery import (
     PAGE_PARAM,
@@ -514,28 +513,16 @@ class IcmaSpider(scrapy.Spider):
 
 
 def failure_kind(failure: Any) -> str:
-    """A short name for why a download failed (``newsarchive/extract/failed/<kind>``)."""
+    """A short name for why a download failed (``newsarchive/extract/failed/<kind>``): the origin note
+    (:func:`newsarchive.origin.notes.failure_note`), told apart further where the run report needs it."""
     exc = failure.value
-    message = str(exc)
-    if isinstance(exc, HttpError):
-        return f"http_{exc.response.status}"
     if isinstance(exc, BlockedURLError):
         return "blocked"
-    if isinstance(exc, IgnoreRequest):
-        if "max redirections" in message:
-            return "redirect_loop"
-        if "DOWNLOAD_MAXSIZE" in message:
-            return "too_large_decompressed"  # a gzip bomb, refused while decompressing
-        return "ignored"
-    if "max size" in message:
-        return "too_large"  # Content-Length or received bytes over DOWNLOAD_MAXSIZE
+    if isinstance(exc, IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(exc):
+        return "too_large_decompressed"  # a gzip bomb, refused while decompressing
+    kind = notes.failure_note(failure)
     name = type(exc).__name__
-    for word, kind in (("Timeout", "timeout"), ("DataLoss", "truncated"), ("Refused", "connection_refused"),
-                       ("ConnectionLost", "connection_lost"), ("ConnectionDone", "connection_lost"),
-                       ("ResponseNeverReceived", "connection_lost"), ("DNS", "dns"), ("Resolve", "dns")):
-        if word in name or word in message:
-            return kind
-    return "connection_failed" if name == "DownloadFailedError" else name
+    return name if kind == "connection_failed" and name != "DownloadFailedError" else kind
 
 
 def _day(value: date) -> date:
