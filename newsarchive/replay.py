@@ -40,7 +40,8 @@ from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
 from newsarchive.archive.warc import INDEXED_TYPES, SERVER_NOT_MODIFIED, cdxj_line_for, ensure_index, warc_paths
-from newsarchive.discovery import html_links, is_article_url
+from newsarchive.discovery import is_article_url
+from newsarchive.links import html_links
 from newsarchive.netpolicy import BlockedURLError
 from newsarchive.responses import response_text
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from scrapy.http import TextResponse
 
-from newsarchive.discovery import page_text
+from newsarchive.charset import page_text
 
 if TYPE_CHECKING:
     from scrapy.http import Response

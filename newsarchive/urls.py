@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
 
 
 def host_of(url: str) -> str:
@@ -52,3 +55,19 @@ def fixed_scheme(url: str) -> str:
     if url[:7].lower() == "http://" and host_of(url) in HTTPS_HOSTS:
         return "https://" + url[7:]
     return url
+
+
+@lru_cache(maxsize=16384)
+def canonical_url(url: str) -> str:
+    """One spelling per page, the archive's key: sorted query without tracking parameters
+    (``utm_*``, ``fbclid``, ``gclid``, … :data:`TRACKING_PARAMS`), no fragment,
+    lower-case host, no ``www.``, ``https`` for hosts that serve only that
+    (:data:`HTTPS_HOSTS`: ``icma.az``).
+
+    Memoised (bounded): the same sidebar and menu links come back on every article page.
+    """
+    url = canonicalize_url(strip_tracking(url), keep_fragments=False)
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    return fixed_scheme(parts._replace(netloc=netloc).geturl())

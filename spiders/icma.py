@@ -27,18 +27,11 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 
-from newsarchive.discovery import (
-    PAGE_PARAM,
-    canonical_url,
-    edition_of,
-    html_links,
-    is_article_url,
-    is_nav_url,
-    sitemap_locs,
-)
+from newsarchive.discovery import PAGE_PARAM, edition_of, is_article_url, is_nav_url
 from newsarchive.hostmap import load_json_setting
 from newsarchive.items import Article as ArticleItem
 from newsarchive.items import ArticleGone
+from newsarchive.links import html_links
 from newsarchive.netpolicy import BlockedURLError
 from newsarchive.normalize.dates import parse_datetime, utc_now_iso
 from newsarchive.origin import notes
@@ -46,8 +39,9 @@ from newsarchive.origin.backlog import Backlog, open_backlog_store
 from newsarchive.pages.registry import aggregator_page_for
 from newsarchive.responses import response_text
 from newsarchive.signals import records_durable
+from newsarchive.sitemaps import sitemap_locs
 from newsarchive.state import SeenEntry, SeenStore, open_state_store
-from newsarchive.urls import host_of
+from newsarchive.urls import canonical_url, host_of
 from newsarchive.validators import SitemapState, open_sitemap_state, parse_time
 from spiders.origins import OriginFollower
 

@@ -36,7 +36,6 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import deferred_from_coro
 
-from newsarchive.discovery import canonical_url
 from newsarchive.middlewares.records import PARKED_META
 from newsarchive.netpolicy import BlockedURLError, NetPolicy
 from newsarchive.normalize.dates import parse_datetime
@@ -48,7 +47,7 @@ from newsarchive.pages.dates import apply_feed_date
 from newsarchive.pages.registry import page_for
 from newsarchive.replay import ReplayMissError
 from newsarchive.responses import response_text
-from newsarchive.urls import host_of
+from newsarchive.urls import canonical_url, host_of
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -24,13 +24,12 @@ from typing import TYPE_CHECKING, Any
 import scrapy
 from scrapy import signals
 
-from newsarchive.discovery import canonical_url
 from newsarchive.netpolicy import NetPolicy
 from newsarchive.origin.backlog import Backlog, open_backlog_store
 from newsarchive.pages.registry import page_for
 from newsarchive.responses import response_text
 from newsarchive.state import open_state_store
-from newsarchive.urls import host_of
+from newsarchive.urls import canonical_url, host_of
 from spiders.origins import OriginFollower
 
 if TYPE_CHECKING:

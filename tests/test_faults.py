@@ -315,7 +315,7 @@ def test_sitemap_entity_bomb_is_not_expanded_in_the_crawl(faulty: Faulty) -> Non
 
 _BOMB_PROBE = """
 import resource, sys, time
-from newsarchive.discovery import sitemap_locs
+from newsarchive.sitemaps import sitemap_locs
 from newsarchive.mirror.server import XML_BOMB
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 started = time.process_time()

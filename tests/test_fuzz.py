@@ -15,13 +15,15 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from newsarchive.discovery import html_links, page_text, sitemap_locs
+from newsarchive.charset import page_text
+from newsarchive.links import html_links
 from newsarchive.normalize.dates import _parse, _reference, parse_datetime
 from newsarchive.normalize.text import normalize_text
 from newsarchive.origin.listing import parse_feed, parse_listing_html, parse_sitemap
 from newsarchive.pages.aggregator import AggregatorPage
 from newsarchive.pages.generic import GenericArticlePage
 from newsarchive.pages.registry import page_for
+from newsarchive.sitemaps import sitemap_locs
 from tests.test_normalize_properties import check_parser_result
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

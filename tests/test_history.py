@@ -19,10 +19,10 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
 from newsarchive.commands.export_db import export
-from newsarchive.discovery import article_identity, canonical_url
+from newsarchive.discovery import article_identity
 from newsarchive.items import ArticleGone, Origin
 from newsarchive.mirror import MirrorServer
-from newsarchive.urls import host_of
+from newsarchive.urls import canonical_url, host_of
 from tests import pg
 from tests.crawl import ROOT, run_crawl
 from tests.test_database import article, db_url, hash_of, make_pipeline, run, store_of, wid

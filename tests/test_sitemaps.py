@@ -12,8 +12,8 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from newsarchive.discovery import sitemap_locs
 from newsarchive.mirror import MirrorServer
+from newsarchive.sitemaps import sitemap_locs
 from tests.crawl import CrawlResult, run_crawl
 from tests.test_mirror import fetch
 

@@ -7,7 +7,7 @@ the default) or PostgreSQL (:mod:`~newsarchive.archive.db_postgres`, needs the
 Tables (a *capture* is one download of an article page, one record of the crawl):
 
 - ``articles``: one row per article, keyed by ``url``, the archive key: the canonical URL
-  (:func:`newsarchive.discovery.canonical_url`: tracking parameters and fragment removed,
+  (:func:`newsarchive.urls.canonical_url`: tracking parameters and fragment removed,
   ``https`` for icma.az). Every value of the row comes from **one** capture, the latest
   *complete* one (``fetched_at``, ``warc_record_id``, ``views``, ``comments``, title, body …),
   plus ``first_seen_at``, ``last_seen_at`` (latest capture of any kind), ``revision_count``,
@@ -98,8 +98,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from newsarchive.archive.search import SEARCH_MIGRATION
-from newsarchive.discovery import article_identity, canonical_url
+from newsarchive.discovery import article_identity
 from newsarchive.items import Article, Origin
+from newsarchive.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
@@ -854,7 +855,7 @@ class ArticleStore:
 
 def split_record(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(article fields incl. url, origins columns)`` of a record; :class:`RecordError` if it has no url.
-    The url is the archive key (:func:`~newsarchive.discovery.canonical_url`)."""
+    The url is the archive key (:func:`~newsarchive.urls.canonical_url`)."""
     url = record.get("url")
     if not isinstance(url, str) or not url:
         raise RecordError(f"record without a url: {sorted(record)[:8]}")

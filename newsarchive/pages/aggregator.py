@@ -36,9 +36,9 @@ import lxml.etree
 import lxml.html
 from w3lib.encoding import html_to_unicode
 
-from newsarchive.discovery import canonical_url
 from newsarchive.items import Article, Kind, Lang
 from newsarchive.pages import labels
+from newsarchive.urls import canonical_url
 
 __all__ = ["AggregatorPage"]
 

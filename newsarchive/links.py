@@ -1,0 +1,76 @@
+"""The links of an HTML page with the text around them (pure, no Scrapy)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from parsel import Selector
+
+
+@dataclass(frozen=True)
+class ListedLink:
+    url: str
+    text: str
+    date_text: str | None
+    """Text near the link that may hold its date (the list item's remaining text)."""
+
+
+#: Elements whose text is a link's context (the nearest one around the link).
+CONTAINER_TAGS = frozenset(("li", "article", "div"))
+
+
+def html_links(html: str, base_url: str) -> Iterator[ListedLink]:
+    """Every ``<a href>`` of a page with its text and the text of its list item / card.
+
+    One walk of the tree: the text of a container shared by many links (a menu ``<div>``)
+    is joined once per page, not once per link.
+    """
+    root = Selector(text=html).root
+    contexts: dict[Any, str] = {}
+    try:
+        base = urlsplit(base_url)
+        site = f"{base.scheme}://{base.netloc}/" if base.scheme and base.netloc else ""
+    except ValueError:
+        site = ""
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:")):
+            continue
+        # the same menu and sidebar links on every page: resolved once when the page's path cannot matter
+        url = _valid_url(site, href) if site and _path_free(href) else _valid_url(base_url, href)
+        if url is None:
+            continue  # a malformed link ("http://[::1", a bad port) is skipped, not a crash of the page
+        text = " ".join(_texts(a)).strip()
+        container = next((e for e in a.iterancestors() if e.tag in CONTAINER_TAGS), None)
+        context = ""
+        if container is not None:
+            known = contexts.get(container)
+            context = contexts[container] = " ".join(_texts(container)) if known is None else known
+        date_text = context.replace(text, " ", 1).strip() or None
+        yield ListedLink(url, text, date_text)
+
+
+def _texts(element: Any) -> list[str]:
+    """The text nodes under *element*, in document order, as XPath ``.//text()`` gives them."""
+    return [t for t in element.itertext() if t]
+
+
+def _path_free(href: str) -> bool:
+    """Whether *href* resolves the same against any page of a site (absolute URL or absolute path)."""
+    return href.startswith(("http://", "https://")) or (href.startswith("/") and not href.startswith("//"))
+
+
+@lru_cache(maxsize=16384)
+def _valid_url(base_url: str, href: str) -> str | None:
+    """*href* resolved against *base_url*, or ``None`` when it is not a well-formed URL."""
+    try:
+        url = urljoin(base_url, href)
+        parts = urlsplit(url)
+        _ = parts.hostname, parts.port
+    except ValueError:
+        return None
+    return url
