@@ -15,7 +15,8 @@ from lxml import etree
 from parsel import Selector
 from w3lib.html import remove_tags, replace_entities
 
-from newsarchive.pages.generic import CHROME, clean, find_date
+from newsarchive.pages.dates import find_date
+from newsarchive.pages.extract_helpers import CHROME, clean
 from newsarchive.safexml import parse_xml
 from newsarchive.urls import host_of
 

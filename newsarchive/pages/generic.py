@@ -59,7 +59,7 @@ from newsarchive.items import Origin
 from newsarchive.normalize.dates import parse_datetime
 from newsarchive.pages.authors import split_byline
 from newsarchive.pages.body import Body, extract_body
-from newsarchive.pages.dates import DATE_PATTERNS, days_apart, find_date, has_time, read_date
+from newsarchive.pages.dates import days_apart, find_date, has_time, read_date
 from newsarchive.pages.extract_helpers import (
     ARTICLE_TYPES,
     CHROME,
@@ -72,8 +72,7 @@ from newsarchive.pages.extract_helpers import (
 from newsarchive.pages.title import choose_title, title_site_names
 from newsarchive.urls import host_of
 
-__all__ = ["CHROME", "DATE_PATTERNS", "GenericArticlePage", "clean", "find_date", "iter_jsonld",
-           "jsonld_person", "strip_byline_label"]
+__all__ = ["GenericArticlePage", "jsonld_person", "strip_byline_label"]
 
 # --------------------------------------------------------------------------- data
 
