@@ -14,9 +14,8 @@ can never reach the network by accident.
 
 from __future__ import annotations
 
-import json
 import socket
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
@@ -24,6 +23,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from newsarchive.netpolicy import BlockedURLError, NetPolicy, ip_literal
+from newsarchive.settings_helpers import load_json_setting
 from newsarchive.urls import host_of
 
 if TYPE_CHECKING:
@@ -38,20 +38,6 @@ class HostNotMappedError(Exception):
 
     Not an :class:`OSError`, so it is not retried: the answer would not change.
     """
-
-
-def load_json_setting(settings: BaseSettings, name: str, default: Any) -> Any:
-    """A setting given either as a Python value or as JSON text (``-s NAME='…'``)."""
-    value = settings.get(name, default)
-    if isinstance(value, str):
-        value = value.strip()
-        if not value:
-            return default
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{name} must be JSON, got {value!r}: {exc}") from exc
-    return value
 
 
 class HostMap:

@@ -28,7 +28,6 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 
 from newsarchive.discovery import PAGE_PARAM, edition_of, is_article_url, is_nav_url
-from newsarchive.hostmap import load_json_setting
 from newsarchive.items import Article as ArticleItem
 from newsarchive.items import ArticleGone
 from newsarchive.links import html_links
@@ -38,6 +37,7 @@ from newsarchive.origin import notes
 from newsarchive.origin.backlog import Backlog, open_backlog_store
 from newsarchive.pages.registry import aggregator_page_for
 from newsarchive.responses import response_text
+from newsarchive.settings_helpers import load_json_setting
 from newsarchive.signals import records_durable
 from newsarchive.sitemaps import sitemap_locs
 from newsarchive.state import SeenEntry, SeenStore, open_state_store

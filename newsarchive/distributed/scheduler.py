@@ -51,7 +51,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from newsarchive.distributed.connection import redis_from_settings
 from newsarchive.distributed.frontier import Frontier
-from newsarchive.hostmap import load_json_setting
+from newsarchive.settings_helpers import load_json_setting
 
 if TYPE_CHECKING:
     from typing import Self
