@@ -78,7 +78,6 @@ class ExportDbCommand(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         from newsarchive.archive.db import StoreError
         from newsarchive.archive.spool import (
-            DEFAULT_MAX_ATTEMPTS,
             default_dead_letter_path,
             default_spool_path,
             spool_name,
@@ -98,7 +97,7 @@ class ExportDbCommand(ScrapyCommand):
         try:
             count = export(url, opts.output, since=since, drain_spool=not opts.no_drain, spool_path=spool_setting,
                            published_since=published_since, history=opts.history, dead_letter_path=dead_setting,
-                           max_attempts=self.settings.getint("NEWSARCHIVE_DATABASE_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+                           max_attempts=self.settings.getint("NEWSARCHIVE_DATABASE_MAX_ATTEMPTS"))
         except (StoreError, OSError, ValueError, ImportError) as exc:
             logger.error("export-db failed: %(error)s", {"error": exc})
             print(f"export-db: {secrets.redact(str(exc))}", file=sys.stderr)

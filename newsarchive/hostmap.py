@@ -68,7 +68,7 @@ class HostMap:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> HostMap:
-        mapping = load_json_setting(settings, "NEWSARCHIVE_HOST_MAP", {}) or {}
+        mapping = load_json_setting(settings, "NEWSARCHIVE_HOST_MAP") or {}
         if not isinstance(mapping, dict):
             raise ValueError("NEWSARCHIVE_HOST_MAP must be a JSON object: host -> base URL")
         return cls({str(k): str(v) for k, v in mapping.items()})

@@ -285,12 +285,16 @@ NEWSARCHIVE_REDIS_LOCAL_META = ["newsarchive_origin"]
 NEWSARCHIVE_REDIS_FILTER_DONT_FILTER = True
 # Seconds a worker keeps retrying an unreachable Redis before it stops (exit 1), leaving its work to others.
 NEWSARCHIVE_REDIS_OUTAGE_TIMEOUT = 30.0
+# This worker's name in the frontier, stats and logs; empty: <host>:<pid>:<random>.
+NEWSARCHIVE_REDIS_WORKER_ID = ""
 # Keep the frontier after a finished run (False: the last worker clears it).
 SCHEDULER_PERSIST = False
 
 # Sharded replay (``scrapy replay --workers N`` sets it in each worker): "k/N" replays the articles whose
 # URL hash falls in shard k of N (newsarchive.replay.ReplayShardMiddleware); empty: every article.
 NEWSARCHIVE_REPLAY_SHARD = ""
+# WARC file or folder the replay download handler answers from (`scrapy replay` sets it); empty: none.
+NEWSARCHIVE_REPLAY_WARC = ""
 
 # Database passwords (environment or settings, any form) are redacted from every log line from here on.
 secrets.install(globals())

@@ -235,4 +235,4 @@ def open_state_store(settings: BaseSettings, spider_name: str) -> SeenStore:
 
         prefix = (settings.get("NEWSARCHIVE_REDIS_PREFIX") or "newsarchive:%(spider)s") % {"spider": spider_name}
         return RedisStateStore(redis_from_settings(settings), f"{prefix}:seen").open()
-    return StateStore(settings.get("NEWSARCHIVE_STATE_PATH", "data/state.sqlite3")).open()
+    return StateStore(settings.get("NEWSARCHIVE_STATE_PATH")).open()

@@ -66,7 +66,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_URL = "sqlite:///data/newsarchive.sqlite3"
 STAT = "newsarchive/db/"
 
 
@@ -97,9 +96,9 @@ class DatabasePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        if not settings.getbool("NEWSARCHIVE_DATABASE_ENABLED", True):
+        if not settings.getbool("NEWSARCHIVE_DATABASE_ENABLED"):
             raise NotConfigured("NEWSARCHIVE_DATABASE_ENABLED is off")
-        url = settings.get("NEWSARCHIVE_DATABASE_URL", DEFAULT_URL)
+        url = settings.get("NEWSARCHIVE_DATABASE_URL")
         if not url:
             raise NotConfigured("NEWSARCHIVE_DATABASE_URL is empty")
         store = ArticleStore.from_url(url)  # ValueError / ImportError: a misconfiguration stops the run
@@ -107,9 +106,9 @@ class DatabasePipeline:
         name = spool_name(url)
         spool_path = settings.get("NEWSARCHIVE_DATABASE_SPOOL") or default_spool_path(name, data_dir)
         dead_path = settings.get("NEWSARCHIVE_DATABASE_DEAD_LETTER") or default_dead_letter_path(name, data_dir)
-        pipeline = cls(store, Spool(spool_path), settings.getint("NEWSARCHIVE_DATABASE_BATCH_SIZE", 100),
+        pipeline = cls(store, Spool(spool_path), settings.getint("NEWSARCHIVE_DATABASE_BATCH_SIZE"),
                        crawler.stats, dead_letters=DeadLetters(dead_path, store.display_url),
-                       max_attempts=settings.getint("NEWSARCHIVE_DATABASE_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+                       max_attempts=settings.getint("NEWSARCHIVE_DATABASE_MAX_ATTEMPTS"))
         pipeline.crawler = crawler
         return pipeline
 

@@ -111,12 +111,12 @@ class IcmaSpider(scrapy.Spider):
         # With a shared (Redis) frontier its duplicate filter is what keeps workers from fetching a URL twice.
         self.own_dedupe = not settings.get("NEWSARCHIVE_REDIS_URL")
         self.now = reference_time(settings)
-        self.revisit_days = settings.getfloat("NEWSARCHIVE_REVISIT_DAYS", 2.0)
-        self.overlap_pages = settings.getint("NEWSARCHIVE_INCREMENTAL_OVERLAP_PAGES", 1)
-        self.max_listing_pages = settings.getint("NEWSARCHIVE_MAX_LISTING_PAGES", 10000)
+        self.revisit_days = settings.getfloat("NEWSARCHIVE_REVISIT_DAYS")
+        self.overlap_pages = settings.getint("NEWSARCHIVE_INCREMENTAL_OVERLAP_PAGES")
+        self.max_listing_pages = settings.getint("NEWSARCHIVE_MAX_LISTING_PAGES")
         # ArticleGone events only where the database pipeline consumes them (never into a feed)
         self.archive_gone = bool(settings.getdict("ITEM_PIPELINES").get("pipelines.database.DatabasePipeline")) \
-            and settings.getbool("NEWSARCHIVE_DATABASE_ENABLED", True)
+            and settings.getbool("NEWSARCHIVE_DATABASE_ENABLED")
         if settings.getbool("NEWSARCHIVE_INCREMENTAL"):
             self.seen_store = open_state_store(settings, self.name)
             self.known_at_start = len(self.seen_store)
@@ -124,7 +124,7 @@ class IcmaSpider(scrapy.Spider):
             crawler.signals.connect(self._durable, signal=records_durable)
             pipelines = settings.getdict("ITEM_PIPELINES")
             self.wait_for_database = bool(pipelines.get("pipelines.database.DatabasePipeline")) and \
-                settings.getbool("NEWSARCHIVE_DATABASE_ENABLED", True)
+                settings.getbool("NEWSARCHIVE_DATABASE_ENABLED")
             crawler.signals.connect(self._close_state, signal=signals.spider_closed)
             store = open_backlog_store(self.seen_store, settings, self.name)
             if store is not None and settings.getbool("NEWSARCHIVE_BACKLOG_ENABLED"):
@@ -153,7 +153,7 @@ class IcmaSpider(scrapy.Spider):
                 self.drained.add(item.url)
                 for output in self.origins.follow(item):
                     yield output
-        urls = list(load_json_setting(self.settings, "NEWSARCHIVE_START_URLS", []))
+        urls = list(load_json_setting(self.settings, "NEWSARCHIVE_START_URLS"))
         if "ru" in self.langs and not any(edition_of(u) == "ru" for u in urls):
             urls.append(RU_HOME)
         # Start pages are fetched on every (also resumed, JOBDIR) run: they re-discover what a

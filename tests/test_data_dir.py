@@ -92,9 +92,10 @@ def test_resolve_moves_defaults_and_keeps_explicit_paths(monkeypatch: pytest.Mon
 def test_the_database_pipeline_derives_spool_and_dead_letters_from_the_setting(tmp_path: Path) -> None:
     from scrapy.utils.test import get_crawler
 
+    from newsarchive.settings_helpers import project_defaults
     from pipelines.database import DatabasePipeline
 
-    crawler = get_crawler(settings_dict={"NEWSARCHIVE_DATA_DIR": str(tmp_path / "two"),
+    crawler = get_crawler(settings_dict={**project_defaults(), "NEWSARCHIVE_DATA_DIR": str(tmp_path / "two"),
                                          "NEWSARCHIVE_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
     pipeline = DatabasePipeline.from_crawler(crawler)
     assert pipeline.spool.path == tmp_path / "two" / "spool" / "db.jsonl"

@@ -23,6 +23,7 @@ from newsarchive.archive.spool import Spool
 from newsarchive.commands.export_db import export
 from newsarchive.items import Article, Origin
 from newsarchive.mirror import MirrorServer
+from newsarchive.settings_helpers import project_defaults
 from pipelines.database import DatabasePipeline
 from tests import pg
 from tests.crawl import run_crawl
@@ -65,6 +66,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def make_pipeline(url: str, tmp_path: Path, batch: int = 100) -> DatabasePipeline:
     crawler = get_crawler(Spider, {
+        **project_defaults(),
         "NEWSARCHIVE_DATABASE_URL": url,
         "NEWSARCHIVE_DATABASE_BATCH_SIZE": batch,
         "NEWSARCHIVE_DATABASE_SPOOL": str(tmp_path / "spool" / "archive.jsonl"),
@@ -336,7 +338,8 @@ def test_missing_psycopg_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_default_spool_is_named_after_the_database(tmp_path: Path) -> None:
-    crawler = get_crawler(Spider, {"NEWSARCHIVE_DATABASE_URL": f"sqlite:///{tmp_path / 'news.sqlite3'}"})
+    crawler = get_crawler(Spider, {**project_defaults(),
+                                   "NEWSARCHIVE_DATABASE_URL": f"sqlite:///{tmp_path / 'news.sqlite3'}"})
     pipeline = DatabasePipeline.from_crawler(crawler)
     assert pipeline.spool.path == Path("data/spool/news.jsonl")
 

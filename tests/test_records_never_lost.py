@@ -25,6 +25,7 @@ from newsarchive.archive.warc import iter_records
 from newsarchive.discovery import is_article_url
 from newsarchive.mirror import MirrorServer
 from newsarchive.mirror.content import MirrorConfig, MirrorSite
+from newsarchive.settings_helpers import project_defaults
 from tests.crawl import CrawlResult, run_crawl
 
 pytestmark = pytest.mark.slow
@@ -206,7 +207,8 @@ def test_two_lists_redirected_to_one_page_both_count_as_answered() -> None:
     from spiders.icma import IcmaSpider
     from spiders.origins import OriginFollower, SiteLists
 
-    follower = OriginFollower(get_crawler(IcmaSpider, settings_dict={"NEWSARCHIVE_INCREMENTAL": False}))
+    follower = OriginFollower(get_crawler(IcmaSpider, settings_dict={**project_defaults(),
+                                                                      "NEWSARCHIVE_INCREMENTAL": False}))
     site = follower.sites["x.az"] = SiteLists(outstanding=2)
     for guess in ("https://x.az/rss", "https://x.az/feed"):  # both redirect to /rss.xml
         list(follower._list_done("x.az", Request("https://x.az/rss.xml", meta={"redirect_urls": [guess]})))

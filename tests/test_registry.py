@@ -12,6 +12,7 @@ from newsarchive.pages.aggregator import AggregatorPage
 from newsarchive.pages.generic import GenericArticlePage
 from newsarchive.pages.registry import aggregator_page_for, capture_day, page_for, version_at
 from newsarchive.pages.sites.azertag_az import AzertagArticlePage
+from newsarchive.settings_helpers import project_defaults
 
 
 class Redesign2026(GenericArticlePage):
@@ -96,7 +97,7 @@ def _parse(at: str | None) -> list[str | None]:
 
     site = MirrorSite(MirrorConfig(seed=2025, articles=60))
     art = next(a for a in site.articles() if a.kind == "news" and a.author)
-    crawler = get_crawler(IcmaSpider, {"NEWSARCHIVE_INCREMENTAL": False, "ITEM_PIPELINES": {}})
+    crawler = get_crawler(IcmaSpider, {**project_defaults(), "NEWSARCHIVE_INCREMENTAL": False, "ITEM_PIPELINES": {}})
     spider = IcmaSpider.from_crawler(crawler, follow_origins="0")
     meta = {} if at is None else {"newsarchive_fetched_at": at}
     request = Request(art.url, meta=meta)

@@ -27,6 +27,7 @@ from newsarchive.extensions.progress import Progress
 from newsarchive.extensions.report import RunReport, redact, render_summary, run_file_name, summary_numbers
 from newsarchive.items import Article
 from newsarchive.monitors import MonitorResult, check_min_items
+from newsarchive.settings_helpers import project_defaults
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -129,7 +130,7 @@ def test_report_disabled_still_exits_zero(tmp_path: Path) -> None:
 # --- the extension in-process -------------------------------------------------
 
 def make_report(tmp_path: Path, **settings: Any) -> tuple[RunReport, Any]:
-    crawler = get_crawler(Spider, {"NEWSARCHIVE_RUNS_DIR": str(tmp_path / "runs"), **settings})
+    crawler = get_crawler(Spider, {**project_defaults(), "NEWSARCHIVE_RUNS_DIR": str(tmp_path / "runs"), **settings})
     return RunReport.from_crawler(crawler), crawler
 
 
@@ -237,7 +238,7 @@ class FakeTTY(io.StringIO):
 ])
 def test_progress_modes(monkeypatch: pytest.MonkeyPatch, mode: str, tty: bool, enabled: bool) -> None:
     monkeypatch.setattr(sys, "stderr", FakeTTY() if tty else io.StringIO())
-    crawler = get_crawler(Spider, {"NEWSARCHIVE_PROGRESS": mode})
+    crawler = get_crawler(Spider, {**project_defaults(), "NEWSARCHIVE_PROGRESS": mode})
     if enabled:
         assert isinstance(Progress.from_crawler(crawler), Progress)
     else:

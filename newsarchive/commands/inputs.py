@@ -218,14 +218,14 @@ def output_folders(settings: BaseSettings) -> dict[str, str]:
     folders = {"data folder (NEWSARCHIVE_DATA_DIR)": settings.get("NEWSARCHIVE_DATA_DIR") or "data"}
     if settings.get("LOG_FILE"):
         folders["log folder (LOG_FILE)"] = str(Path(settings.get("LOG_FILE")).parent)
-    if settings.getbool("NEWSARCHIVE_WARC_ENABLED", True):
+    if settings.getbool("NEWSARCHIVE_WARC_ENABLED"):
         folders["WARC folder (NEWSARCHIVE_WARC_DIR)"] = settings.get("NEWSARCHIVE_WARC_DIR") or "data/warc"
-    if settings.getbool("NEWSARCHIVE_REPORT_ENABLED", True):
+    if settings.getbool("NEWSARCHIVE_REPORT_ENABLED"):
         folders["run report folder (NEWSARCHIVE_RUNS_DIR)"] = settings.get("NEWSARCHIVE_RUNS_DIR") or "data/runs"
     if settings.getbool("NEWSARCHIVE_INCREMENTAL") and not settings.get("NEWSARCHIVE_REDIS_URL"):
         state = settings.get("NEWSARCHIVE_STATE_PATH") or "data/state.sqlite3"
         folders["state folder (NEWSARCHIVE_STATE_PATH)"] = str(Path(state).parent)
-    if settings.getbool("NEWSARCHIVE_DATABASE_ENABLED", True):
+    if settings.getbool("NEWSARCHIVE_DATABASE_ENABLED"):
         db = sqlite_path(settings.get("NEWSARCHIVE_DATABASE_URL") or "")
         if db is not None and str(db) != ":memory:":
             folders["database folder (NEWSARCHIVE_DATABASE_URL)"] = str(db.parent)
@@ -238,7 +238,7 @@ def output_folders(settings: BaseSettings) -> dict[str, str]:
 def check_crawl(settings: BaseSettings) -> None:
     """Everything a crawl needs before it starts (settings, database URL, output folders)."""
     check_settings(settings)
-    if settings.getbool("NEWSARCHIVE_DATABASE_ENABLED", True) and settings.get("NEWSARCHIVE_DATABASE_URL"):
+    if settings.getbool("NEWSARCHIVE_DATABASE_ENABLED") and settings.get("NEWSARCHIVE_DATABASE_URL"):
         check_database_url(settings.get("NEWSARCHIVE_DATABASE_URL"))
     for what, folder in output_folders(settings).items():
         check_writable(folder, what)

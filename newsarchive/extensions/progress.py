@@ -60,13 +60,13 @@ class Progress:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        mode = str(crawler.settings.get("NEWSARCHIVE_PROGRESS", "auto")).strip().lower()
+        mode = str(crawler.settings.get("NEWSARCHIVE_PROGRESS")).strip().lower()
         if mode not in MODES:
             raise NotConfigured(f"NEWSARCHIVE_PROGRESS must be one of {', '.join(MODES)}, not {mode!r}")
         stream = sys.stderr
         if mode == "off" or (mode == "auto" and not _isatty(stream)):
             raise NotConfigured
-        interval = crawler.settings.getfloat("NEWSARCHIVE_PROGRESS_INTERVAL", DEFAULT_INTERVAL)
+        interval = crawler.settings.getfloat("NEWSARCHIVE_PROGRESS_INTERVAL")
         if interval <= 0:
             raise NotConfigured
         progress = cls(crawler, stream, interval)

@@ -180,7 +180,7 @@ class RunReport:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        if not settings.getbool("NEWSARCHIVE_REPORT_ENABLED", True):
+        if not settings.getbool("NEWSARCHIVE_REPORT_ENABLED"):
             raise NotConfigured
         assert crawler.stats is not None
         report = cls(

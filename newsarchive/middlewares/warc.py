@@ -105,13 +105,13 @@ class WarcCaptureMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        if not settings.getbool("NEWSARCHIVE_WARC_ENABLED", True):
+        if not settings.getbool("NEWSARCHIVE_WARC_ENABLED"):
             raise NotConfigured("NEWSARCHIVE_WARC_ENABLED is off")
         spider_name = getattr(crawler.spidercls, "name", None)
         prefix = settings.get("NEWSARCHIVE_WARC_PREFIX") or default_prefix(spider_name)
         mw = cls(
             directory=settings.get("NEWSARCHIVE_WARC_DIR") or "data/warc",
-            max_size=settings.getint("NEWSARCHIVE_WARC_MAX_SIZE", 1024**3),
+            max_size=settings.getint("NEWSARCHIVE_WARC_MAX_SIZE"),
             prefix=prefix,
             warcinfo=crawl_warcinfo(settings, spider_name),
             stats=crawler.stats,
