@@ -8,8 +8,8 @@ import pytest
 
 from newsarchive.mirror import MirrorConfig, MirrorServer, MirrorSite
 from newsarchive.mirror.content import CASE_EXPECTED, k_from_path, slugify
+from newsarchive.mirror.http import MirrorRequest
 from newsarchive.mirror.icma import IcmaApp
-from newsarchive.mirror.server import MirrorRequest
 
 
 def fetch(mirror: MirrorServer, host: str, path: str) -> tuple[int, bytes, dict[str, str]]:

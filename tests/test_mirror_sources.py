@@ -13,7 +13,7 @@ from lxml import etree
 from newsarchive.mirror import MirrorConfig, MirrorServer, MirrorSite
 from newsarchive.mirror import sources as sources_module
 from newsarchive.mirror.content import SOURCES, MirrorArticle
-from newsarchive.mirror.server import MirrorRequest, Reply
+from newsarchive.mirror.http import MirrorRequest, Reply
 from newsarchive.mirror.sources import SourceApp
 
 SITE = MirrorSite(MirrorConfig(articles=60))

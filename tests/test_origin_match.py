@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from newsarchive.mirror.content import BAKU, MirrorArticle, MirrorConfig, MirrorSite, dirty_text
-from newsarchive.mirror.server import MirrorRequest
+from newsarchive.mirror.http import MirrorRequest
 from newsarchive.mirror.sources import SourceApp
 from newsarchive.origin.listing import Candidate, looks_like_article, parse_feed, parse_listing_html, parse_sitemap
 from newsarchive.origin.match import best_match, title_key

@@ -14,7 +14,7 @@ import pytest
 
 from newsarchive.items import Origin
 from newsarchive.mirror.content import SOURCES, MirrorArticle, MirrorConfig, MirrorSite, OriginTruth
-from newsarchive.mirror.server import MirrorRequest
+from newsarchive.mirror.http import MirrorRequest
 from newsarchive.mirror.sources import SourceApp
 from newsarchive.normalize.dates import parse_datetime, to_iso
 from newsarchive.normalize.text import normalize_text

@@ -23,8 +23,8 @@ from email.utils import format_datetime, parsedate_to_datetime
 from html import escape
 
 from newsarchive.mirror.content import CATEGORIES, MirrorArticle, MirrorSite, format_az, format_ru
+from newsarchive.mirror.http import NOT_FOUND_PAGE, MirrorRequest, Reply
 from newsarchive.mirror.icma_pages import render_article, sidebar_title
-from newsarchive.mirror.server import NOT_FOUND_PAGE, MirrorRequest, Reply
 
 PAGE_SIZE = 20
 NEWS_SITEMAP_PATH = "/sitemap/google-news.xml"

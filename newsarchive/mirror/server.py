@@ -25,45 +25,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from newsarchive.mirror.content import ICMA_HOST, SOURCES, MirrorConfig, MirrorSite
+from newsarchive.mirror.http import NOT_FOUND_PAGE, MirrorRequest, Reply, SiteApp
+from newsarchive.mirror.icma import IcmaApp
+from newsarchive.mirror.sources import SourceApp
 
 if TYPE_CHECKING:
     from types import TracebackType
-
-
-@dataclass
-class Reply:
-    """What a site app answers for one request."""
-
-    status: int = 200
-    body: bytes | str = b""
-    content_type: str = "text/html; charset=utf-8"
-    headers: dict[str, str] = field(default_factory=dict)
-
-    def payload(self) -> bytes:
-        if isinstance(self.body, bytes):
-            return self.body
-        return self.body.encode("utf-8")
-
-
-@dataclass(frozen=True)
-class MirrorRequest:
-    host: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-
-    def arg(self, name: str, default: str | None = None) -> str | None:
-        values = self.query.get(name)
-        return values[0] if values else default
-
-
-class SiteApp(Protocol):
-    def handle(self, request: MirrorRequest) -> Reply | None:
-        """The reply for *request*, or ``None`` for 404."""
 
 
 @dataclass
@@ -103,7 +74,6 @@ class FaultRule:
     hits: int = 0
 
 
-NOT_FOUND_PAGE = "<!doctype html><html><head><title>404</title></head><body><h1>Səhifə tapılmadı</h1></body></html>"
 LOGIN_WALL_PAGE = (
     '<!doctype html><html lang="az"><head><meta charset="utf-8"><title>Daxil olun - Icma.az</title></head><body>'
     '<header><a href="/">Icma.az</a></header><main><h1>Daxil olun</h1>'
@@ -163,9 +133,6 @@ def _transform(rule: FaultRule, request: MirrorRequest, reply: Reply, app: SiteA
 
 
 def build_apps(site: MirrorSite) -> dict[str, SiteApp]:
-    from newsarchive.mirror.icma import IcmaApp
-    from newsarchive.mirror.sources import SourceApp
-
     apps: dict[str, SiteApp] = {ICMA_HOST: IcmaApp(site)}
     for host in SOURCES:
         apps[host] = SourceApp(site, host)

@@ -56,7 +56,7 @@ from newsarchive.mirror.content import (
     dirty_text,
     slugify,
 )
-from newsarchive.mirror.server import MirrorRequest, Reply
+from newsarchive.mirror.http import MirrorRequest, Reply
 
 #: Posts per bakivaxti.az list: home page, RSS feed, sitemap part.
 HOME_SIZE = 30
