@@ -19,15 +19,24 @@ retried forever and never keeps every later run failing.
 
 Spool and dead-letter file names never come from the database URL as written
 (a password with an unescaped ``/`` would leak into them): see :func:`spool_name`.
+
+Several processes may share one data folder, hence one spool (parallel crawls, ``scrapy replay
+--workers``, ``export-db`` during a crawl). A batch is one ``O_APPEND`` write under an exclusive
+lock on ``<spool>.lock`` (``flock``), so batches never interleave and a drain never reads half of
+one. Drains take ``<spool>.drain.lock`` (one at a time); the database work runs without the append
+lock, and records appended meanwhile are kept when the drain rewrites the spool (only what it read
+is replaced). The two lock files are empty and stay beside the spool.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,44 +102,97 @@ def record_key(record: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(_dumps(record).encode()).hexdigest()
 
 
+def _parse(data: bytes) -> tuple[list[dict[str, Any]], list[str]]:
+    """``(records, unreadable lines)`` of spool bytes (a torn last line is unreadable)."""
+    records: list[dict[str, Any]] = []
+    bad: list[str] = []
+    for line in data.decode("utf-8", errors="replace").split("\n"):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError:
+            bad.append(line)
+            continue
+        if isinstance(value, dict):
+            records.append(value)
+        else:
+            bad.append(line)
+    return records, bad
+
+
 class Spool:
-    """Append-only JSON-lines file of records (see the module docs)."""
+    """Append-only JSON-lines file of records, safe to share between processes (see the module docs)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
 
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    @property
+    def drain_lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".drain.lock")
+
+    @contextlib.contextmanager
+    def _lock(self, path: Path) -> Iterator[None]:
+        """An exclusive ``flock`` on *path* (created empty), released when the block ends.
+
+        Not re-entrant: a second lock of the same file in the same process waits forever.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+    def locked(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the append lock: no other process writes the spool or its refusal counts meanwhile."""
+        return self._lock(self.lock_path)
+
+    def draining(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the drain lock: one drain at a time."""
+        return self._lock(self.drain_lock_path)
+
     def append(self, records: Iterable[dict[str, Any]]) -> int:
-        """Append *records*, flushed and fsynced; return how many were written."""
+        """Append *records* as one write, under the append lock, fsynced; return how many were written."""
         lines = [_dumps(record) for record in records]
         if not lines:
             return 0
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.writelines(lines)
-            fh.flush()
-            os.fsync(fh.fileno())
+        with self.locked():
+            self._write("".join(lines).encode("utf-8"))
         return len(lines)
+
+    def _write(self, payload: bytes) -> None:
+        """Append *payload* in one ``O_APPEND`` write, fsynced (the caller holds the append lock)."""
+        data = memoryview(payload)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        try:
+            while data:  # a regular file takes it in one go; a short write is finished, never retried whole
+                data = data[os.write(fd, data):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def read(self) -> tuple[list[dict[str, Any]], list[str]]:
         """``(records, unreadable lines)``; both empty when there is no spool."""
-        if not self.path.exists():
-            return [], []
-        records: list[dict[str, Any]] = []
-        bad: list[str] = []
-        with self.path.open(encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                if not line.strip():
-                    continue
-                try:
-                    value = json.loads(line)
-                except json.JSONDecodeError:
-                    bad.append(line.rstrip("\n"))
-                    continue
-                if isinstance(value, dict):
-                    records.append(value)
-                else:
-                    bad.append(line.rstrip("\n"))
+        records, bad, _ = self._snapshot()
         return records, bad
+
+    def _snapshot(self) -> tuple[list[dict[str, Any]], list[str], int]:
+        """``(records, unreadable lines, bytes read)`` of the whole spool, read under the append lock."""
+        if not self.path.exists():
+            return [], [], 0
+        with self.locked():
+            try:
+                data = self.path.read_bytes()
+            except FileNotFoundError:
+                return [], [], 0
+        records, bad = _parse(data)
+        return records, bad, len(data)
 
     def count(self) -> int:
         if not self.path.exists():
@@ -138,14 +200,26 @@ class Spool:
         with self.path.open(encoding="utf-8", errors="replace") as fh:
             return sum(1 for line in fh if line.strip())
 
-    def replace(self, records: list[dict[str, Any]]) -> None:
-        """Make *records* the whole spool (atomically); remove the file when empty."""
-        if not records:
+    def replace(self, records: list[dict[str, Any]], *, after: int | None = None) -> None:
+        """Make *records* the whole spool (atomically); remove the file when empty.
+
+        With *after* (the bytes a drain read), what other processes appended since is kept after
+        *records*. The caller holds the append lock.
+        """
+        tail = b""
+        if after is not None:
+            try:
+                with self.path.open("rb") as fh:
+                    fh.seek(after)
+                    tail = fh.read()
+            except FileNotFoundError:
+                pass
+        if not records and not tail:
             self.path.unlink(missing_ok=True)
             return
-        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         tmp.unlink(missing_ok=True)
-        Spool(tmp).append(records)
+        Spool(tmp)._write("".join(_dumps(record) for record in records).encode("utf-8") + tail)
         os.replace(tmp, self.path)
 
     def reject(self, lines: list[str]) -> Path:
@@ -156,7 +230,6 @@ class Spool:
             fh.flush()
             os.fsync(fh.fileno())
         return rejected
-
 
     @property
     def attempts_path(self) -> Path:
@@ -182,11 +255,12 @@ class Spool:
 
     def refused(self, record: dict[str, Any], reason: str) -> int:
         """Count one refusal of *record* (already in the spool or about to be); return its refusals so far."""
-        attempts = self.attempts()
-        entry = attempts.setdefault(record_key(record), {"attempts": 0})
-        entry["attempts"] = int(entry.get("attempts") or 0) + 1
-        entry["reason"] = redact(reason)
-        self.save_attempts(attempts)
+        with self.locked():
+            attempts = self.attempts()
+            entry = attempts.setdefault(record_key(record), {"attempts": 0})
+            entry["attempts"] = int(entry.get("attempts") or 0) + 1
+            entry["reason"] = redact(reason)
+            self.save_attempts(attempts)
         return int(entry["attempts"])
 
 
@@ -233,11 +307,18 @@ def drain(spool: Spool, store: ArticleStore, *, max_attempts: int = DEFAULT_MAX_
     Raises :class:`~newsarchive.archive.db.StoreError` (spool untouched) when the
     database fails; records it refuses one by one stay in the spool until they have
     been refused *max_attempts* times (the refusal during the run that spooled them
-    included), then go to *dead_letters* (without one, they stay).
+    included), then go to *dead_letters* (without one, they stay). One drain at a time;
+    records other processes append while it runs stay in the spool.
     """
+    with spool.draining():
+        return _drain(spool, store, max_attempts=max_attempts, dead_letters=dead_letters)
+
+
+def _drain(spool: Spool, store: ArticleStore, *, max_attempts: int,
+           dead_letters: DeadLetters | None) -> DrainResult:
     from newsarchive.archive.db import RecordError
 
-    records, bad = spool.read()
+    records, bad, size = spool._snapshot()
     result = DrainResult()
     if bad:
         path = spool.reject(bad)
@@ -245,8 +326,9 @@ def drain(spool: Spool, store: ArticleStore, *, max_attempts: int = DEFAULT_MAX_
         logger.error("Spool %(spool)s: %(n)d unreadable lines moved to %(path)s",
                      {"spool": spool.path, "n": len(bad), "path": path})
     if not records:
-        spool.replace([])
-        spool.save_attempts({})
+        with spool.locked():
+            spool.replace([], after=size)
+            spool.save_attempts(_appended_attempts(spool, spool.attempts(), {}, after=size))
         return result
     kept: list[dict[str, Any]] = []
     refusals: list[tuple[dict[str, Any], str]] = []
@@ -261,30 +343,48 @@ def drain(spool: Spool, store: ArticleStore, *, max_attempts: int = DEFAULT_MAX_
     except BaseException:
         store.rollback()
         if bad:  # the readable part stays, without the lines already moved aside
-            spool.replace(records)
+            with spool.locked():
+                spool.replace(records, after=size)
         raise
-    attempts = spool.attempts()
-    still: dict[str, dict[str, Any]] = {}
-    for record, reason in refusals:
-        key = record_key(record)
-        entry = attempts.get(key) or {"attempts": 0}
-        count = int(entry.get("attempts") or 0) + 1
-        if dead_letters is not None and count >= max_attempts:
-            dead_letters.add(record, reason, count)
-            kept.remove(record)
-            result.dead_lettered.append(key)
-            logger.error("Spool %(spool)s: %(key)s refused %(n)d times, moved to the dead-letter file %(dead)s: "
-                         "%(error)s", {"spool": spool.path, "key": key, "n": count, "dead": dead_letters.path,
-                                       "error": reason})
-        else:
-            still[key] = {"attempts": count, "reason": redact(reason)}
-            logger.error("Spool %(spool)s: record refused (%(n)d of %(max)d attempts), kept: %(error)s",
-                         {"spool": spool.path, "n": count, "max": max_attempts, "error": reason})
-    spool.replace(kept)
-    spool.save_attempts(still)
+    with spool.locked():
+        attempts = spool.attempts()
+        still: dict[str, dict[str, Any]] = {}
+        for record, reason in refusals:
+            key = record_key(record)
+            entry = attempts.get(key) or {"attempts": 0}
+            count = int(entry.get("attempts") or 0) + 1
+            if dead_letters is not None and count >= max_attempts:
+                dead_letters.add(record, reason, count)
+                kept.remove(record)
+                result.dead_lettered.append(key)
+                logger.error("Spool %(spool)s: %(key)s refused %(n)d times, moved to the dead-letter file %(dead)s: "
+                             "%(error)s", {"spool": spool.path, "key": key, "n": count, "dead": dead_letters.path,
+                                           "error": reason})
+            else:
+                still[key] = {"attempts": count, "reason": redact(reason)}
+                logger.error("Spool %(spool)s: record refused (%(n)d of %(max)d attempts), kept: %(error)s",
+                             {"spool": spool.path, "n": count, "max": max_attempts, "error": reason})
+        appended = _appended_attempts(spool, attempts, still, after=size)
+        spool.replace(kept, after=size)
+        spool.save_attempts(appended)
     result.written = len(records) - len(refusals)
     result.kept = len(kept)
     logger.info("Spool %(spool)s: %(n)d records written to %(db)s, %(kept)d kept, %(dead)d dead-lettered",
                 {"spool": spool.path, "n": result.written, "db": store.display_url, "kept": result.kept,
                  "dead": len(result.dead_lettered)})
     return result
+
+
+def _appended_attempts(spool: Spool, attempts: dict[str, dict[str, Any]], still: dict[str, dict[str, Any]], *,
+                       after: int) -> dict[str, dict[str, Any]]:
+    """The refusal counts after a drain: *still* (this drain's refusals), plus the counts of records other
+    processes appended after the first *after* bytes the drain read (the caller holds the append lock)."""
+    try:
+        with spool.path.open("rb") as fh:
+            fh.seek(after)
+            tail = fh.read()
+    except FileNotFoundError:
+        return dict(still)
+    records, _ = _parse(tail)
+    keys = {record_key(record) for record in records}
+    return {**{key: value for key, value in attempts.items() if key in keys}, **still}
