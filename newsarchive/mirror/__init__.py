@@ -4,6 +4,7 @@
 - :mod:`~newsarchive.mirror.icma` / :mod:`~newsarchive.mirror.icma_pages`: the aggregator's pages.
 - :mod:`~newsarchive.mirror.sources`: the cited source sites.
 - :mod:`~newsarchive.mirror.server`: the HTTP server (``python -m newsarchive.mirror``).
+- :mod:`~newsarchive.mirror.http`: the request and reply types the server and the site apps share.
 """
 
 from newsarchive.mirror.content import MirrorArticle, MirrorConfig, MirrorSite
