@@ -52,6 +52,8 @@ class RedisServer:
             self.url = external
             self.client().flushdb()
             return self
+        import redis  # an optional dependency
+
         binary = redis_server_binary()
         if binary is None:
             raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
@@ -73,8 +75,8 @@ class RedisServer:
                 try:
                     if self.client().ping():
                         return self
-                except OSError:
-                    pass
+                except (OSError, redis.exceptions.ConnectionError):
+                    pass  # the socket file exists before the server accepts on it
             if time.monotonic() > deadline:
                 self.__exit__(None, None, None)
                 raise RuntimeError("redis-server did not start in time")

@@ -33,7 +33,8 @@ Delivery: every request is fetched at least once. Without crashes, exactly once.
 ``kill -9``, the requests the dead worker had finished but not yet acknowledged (acks go out
 with the next round trip, ~20 ms) are fetched again; the archive database upserts by URL, so
 that makes no duplicate record. Process-local requests (origin follow-ups) die with their
-worker, and with them the records they carry.
+worker, but not the records they carry: the article request that parked a record is acknowledged
+only once that record has passed the item pipelines, so a survivor fetches the article again.
 
 Scheduled runs: with ``SCHEDULER_PERSIST = False`` (default) a finished run leaves nothing in
 Redis, so the next run starts afresh (skipping known articles is the state store's job, not the

@@ -19,6 +19,10 @@ Keys, all under one prefix (``NEWSARCHIVE_REDIS_PREFIX``, ``%(spider)s`` filled 
 
 Every request popped is therefore either in the queue, in a live worker's processing set or
 finished: a killed worker loses nothing, at the price of re-fetching what it had in hand.
+Two guards keep that true when a frozen server runs, after it resumes, the calls a worker
+that has since given up sent during the freeze (each timed out, in any order): a worker pops
+only while it is registered, and it leaves the registry only with an empty processing set
+(otherwise it just ends its heartbeat, and the survivors reclaim the set).
 The scripts build the per-worker key names themselves, so this needs a single Redis server
 (not Redis Cluster).
 """
@@ -39,8 +43,11 @@ redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 return 1
 """
 
-# KEYS: queue, processing. ARGV: n. Moves the n best requests to processing; returns [data, score, ...].
+# KEYS: queue, processing, workers. ARGV: n, me. Moves the n best requests to processing; returns
+# [data, score, ...]. Nothing for a worker that is not registered (reclaimed, or gone): its processing
+# set would be seen by no one.
 POP = """
+if redis.call('SISMEMBER', KEYS[3], ARGV[2]) == 0 then return {} end
 local items = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1, 'WITHSCORES')
 if #items == 0 then return items end
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, #items / 2 - 1)
@@ -79,6 +86,15 @@ end
 return moved
 """
 
+# KEYS: workers, alive, busy, processing. ARGV: me. Ends the heartbeat; leaves the registry (returns 1)
+# only with nothing left in the processing set, which the survivors reclaim otherwise.
+UNREGISTER = """
+redis.call('DEL', KEYS[2], KEYS[3])
+if redis.call('ZCARD', KEYS[4]) > 0 then return 0 end
+redis.call('SREM', KEYS[1], ARGV[1])
+return 1
+"""
+
 # KEYS: workers, queue. ARGV: prefix, me. Returns {queued, other workers holding work, dead workers}.
 STATE = """
 local queued = redis.call('ZCARD', KEYS[2])
@@ -115,6 +131,7 @@ class Frontier:
         self._requeue = server.register_script(REQUEUE)
         self._reclaim = server.register_script(RECLAIM)
         self._state = server.register_script(STATE)
+        self._unregister = server.register_script(UNREGISTER)
 
     # -- membership -----------------------------------------------------------------------
     def register(self) -> None:
@@ -141,11 +158,10 @@ class Frontier:
         else:
             self.server.delete(self.busy_key)
 
-    def unregister(self) -> None:
-        pipe = self.server.pipeline()
-        pipe.srem(self.workers_key, self.worker)
-        pipe.delete(self.alive_key, self.busy_key)
-        pipe.execute()
+    def unregister(self) -> bool:
+        """End the heartbeat and leave the registry; ``False`` if requests were left in the processing set."""
+        keys = [self.workers_key, self.alive_key, self.busy_key, self.processing_key]
+        return bool(self._unregister(keys=keys, args=[self.worker]))
 
     # -- requests ------------------------------------------------------------------------
     def push(self, data: bytes, score: float, fingerprint: str | None) -> bool:
@@ -158,7 +174,7 @@ class Frontier:
         acks = list(acks)
         if acks:
             pipe.zrem(self.processing_key, *acks)
-        self._pop(keys=[self.queue_key, self.processing_key], args=[n], client=pipe)
+        self._pop(keys=[self.queue_key, self.processing_key, self.workers_key], args=[n, self.worker], client=pipe)
         flat = pipe.execute()[-1]
         return [(flat[i], float(flat[i + 1])) for i in range(0, len(flat), 2)]
 
@@ -177,7 +193,8 @@ class Frontier:
         if acks:
             pipe.zrem(self.processing_key, *acks)
         if pop:
-            self._pop(keys=[self.queue_key, self.processing_key], args=[pop], client=pipe)
+            self._pop(keys=[self.queue_key, self.processing_key, self.workers_key], args=[pop, self.worker],
+                      client=pipe)
         if not pushes and not acks and not pop:
             return [], []
         results = pipe.execute()

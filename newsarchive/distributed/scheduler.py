@@ -16,7 +16,9 @@ duplicate filter. What changes (see :mod:`newsarchive.distributed` for the why):
   (those may discover more), instead of closing at once.
 - **Nothing held by a dead worker is lost.** Popped requests sit in the worker's
   processing set until the engine is done with them (callback and item pipelines
-  finished); a survivor re-queues them when the dead worker's heartbeat expires.
+  finished) *and* every record parked while they were in flight (an article's record
+  waiting in the origin follower for its citation, :mod:`spiders.origins`) has passed
+  the item pipelines; a survivor re-queues them when the dead worker's heartbeat expires.
 - **Closing never wipes the others' work.** A worker that closes hands back what it
   popped but did not start; only the last worker of a *finished* run clears the run's
   keys, and only with ``SCHEDULER_PERSIST = False``.
@@ -36,6 +38,7 @@ import socket
 import time
 import uuid
 from collections import deque
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -71,6 +74,21 @@ STAT_REDIS_UNAVAILABLE = "newsarchive/distributed/redis_unavailable"
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 DEFAULT_PREFIX = "newsarchive:%(spider)s"
 UNSERIALIZABLE = (ValueError, TypeError, AttributeError, pickle.PicklingError)
+
+
+@dataclass
+class Held:
+    """A finished shared request whose acknowledgement waits for records it may have produced.
+
+    *records*: the records (id → record) parked in the origin follower while the request was
+    in flight and still unfinished (not yet through the item pipelines) when it finished;
+    *requests*: the process-local requests in flight then (one of them may be carrying such
+    a record through the pipelines already).
+    """
+
+    data: bytes
+    records: dict[int, object] = field(default_factory=dict)
+    requests: set[Request] = field(default_factory=set)
 
 
 class LeasedPriorityQueue(PriorityQueue):  # type: ignore[misc]  # scrapy-redis has no type hints
@@ -166,6 +184,9 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.buffer: deque[tuple[bytes, Request]] = deque()  # popped, not yet handed to the engine
         self.inflight: dict[Request, bytes] = {}  # handed to the engine, not finished
+        self.parked_before: dict[Request, frozenset[int]] = {}  # the follower's parked records at hand-over
+        self.held: list[Held] = []  # finished, acknowledged once their records are archived
+        self.waiting_on: dict[int, list[Held]] = {}  # id of a parked record → the held requests it holds
         self.acks: list[bytes] = []  # finished, not yet removed from the processing set
         self.pushes: list[tuple[bytes, float, str | None]] = []  # discovered, not yet sent
         self.max_pushes = 256
@@ -204,6 +225,8 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has
             outage_timeout=settings.getfloat("NEWSARCHIVE_REDIS_OUTAGE_TIMEOUT"),
         )
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(scheduler.record_done, signal=signal)
         return scheduler
 
     # -- life cycle ------------------------------------------------------------------------
@@ -238,18 +261,31 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has
 
     def _close(self, reason: str) -> None:
         self._collect_finished()
-        self.acks += self.inflight.values()  # the engine has drained its slot: all finished
-        self.inflight.clear()
+        for request in list(self.inflight):  # the engine has drained its slot: all finished
+            self._finished(request)
+        self.local_inflight.clear()
+        self._release_held(schedule=False)
+        self.waiting_on.clear()
+        # Records that never reached the archive (the run was cut short): their requests go back
+        # to the queue, for another worker or the resumed run.
+        unarchived, self.held = self.held, []
         self._sync()
-        handed_back = self.frontier.requeue(data for data, _ in self.buffer)
+        handed_back = self.frontier.requeue([entry.data for entry in unarchived] + [data for data, _ in self.buffer])
         self.buffer.clear()
+        if unarchived:
+            self.stats.inc_value(f"{STAT}held/handed_back", len(unarchived))
+            logger.warning("%(n)d finished requests whose records were never archived go back to the queue "
+                           "(closing: %(reason)s)", {"n": len(unarchived), "reason": reason})
         if handed_back:
             self.stats.inc_value(f"{STAT}requeued_on_close", handed_back)
         if self.local:
             self.stats.inc_value(f"{STAT}local/dropped", len(self.local))
             logger.warning("%(n)d process-local requests were not processed (closing: %(reason)s)",
                            {"n": len(self.local), "reason": reason})
-        self.frontier.unregister()
+        if not self.frontier.unregister():
+            self.stats.inc_value(f"{STAT}left_in_processing")
+            logger.warning("Requests were left in the processing set of worker %(worker)s: the other workers "
+                           "re-queue them", {"worker": self.worker_id})
         if reason == "finished" and not self.persist:
             queued, busy, dead = self.frontier.state()
             if not queued and not busy and not dead and not self.frontier.workers():
@@ -328,6 +364,9 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has
             return None
         data, request = self.buffer.popleft()
         self.inflight[request] = data
+        parked = _parked_records(self.spider)
+        if parked is not None:
+            self.parked_before[request] = frozenset(parked)
         self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
@@ -437,16 +476,74 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has
         if inprogress is None:  # unknown engine: acknowledge on hand-over (no re-queue after a crash)
             self.acks += self.inflight.values()
             self.inflight.clear()
+            self.parked_before.clear()
             self.local_inflight.clear()
             return
         done = [request for request in self.inflight if request not in inprogress]
+        acks = len(self.acks)
         for request in done:
-            self.acks.append(self.inflight.pop(request))
-        if done and self._push_timer is None:  # acknowledge promptly: fewer re-fetches after a crash
-            self._push_timer = call_later(self.push_delay, self._flush_pushes)
+            self._finished(request)
         self.local_inflight.intersection_update(inprogress)
+        if self.held:
+            self._release_held(schedule=False)
+        if len(self.acks) > acks and self._push_timer is None:  # acknowledge promptly: fewer re-fetches after a crash
+            self._push_timer = call_later(self.push_delay, self._flush_pushes)
         if self._local_busy and not self.local and not self.local_inflight:
             self._sync_busy()
+
+    def _finished(self, request: Request) -> None:
+        """*request* is done in the engine: acknowledge it, or hold it while records it may have produced wait.
+
+        An article's callback parks its record in the origin follower and yields the citation's
+        request, which stays in this process: the article request is finished while its record is
+        not archived yet. Acknowledged now, a worker that dies (or stops for a Redis outage) before
+        the origin answers would lose the record with no other worker to fetch the article again
+        (its fingerprint is in the run-wide filter). So it waits for the records parked while it
+        was in flight (by it, or by a request alongside: at worst waiting a little longer) to pass
+        the item pipelines (:meth:`record_done`), and for the process-local requests in flight now
+        (one of them may be carrying such a record through the pipelines already).
+        """
+        data = self.inflight.pop(request)
+        before = self.parked_before.pop(request, None)
+        parked = _parked_records(self.spider)
+        if before is None or parked is None:
+            self.acks.append(data)
+            return
+        records = {key: record for key, record in parked.items() if key not in before}
+        requests = set(self.local_inflight)
+        if not records and not requests:
+            self.acks.append(data)
+            return
+        entry = Held(data, records, requests)
+        self.held.append(entry)
+        for key in records:
+            self.waiting_on.setdefault(key, []).append(entry)
+        self.stats.inc_value(f"{STAT}held")
+
+    def record_done(self, item: Any) -> None:
+        """``item_scraped``/``item_dropped``/``item_error``: *item* is through the item pipelines."""
+        entries = self.waiting_on.pop(id(item), None)
+        if not entries:
+            return
+        for entry in entries:
+            if entry.records.get(id(item)) is item:
+                del entry.records[id(item)]
+        self._release_held()
+
+    def _release_held(self, schedule: bool = True) -> None:
+        """Acknowledge the held requests whose records are archived and whose local companions finished."""
+        still: list[Held] = []
+        for entry in self.held:
+            entry.requests &= self.local_inflight
+            if entry.records or entry.requests:
+                still.append(entry)
+            else:
+                self.acks.append(entry.data)
+        if len(still) == len(self.held):
+            return
+        self.held = still
+        if schedule and self._push_timer is None:
+            self._push_timer = call_later(self.push_delay, self._flush_pushes)
 
     def _sync_busy(self) -> None:
         busy = bool(self.local or self.local_inflight)
@@ -531,6 +628,12 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has
             if timer is not None:
                 timer.cancel()
         self._timer = self._push_timer = None
+
+
+def _parked_records(spider: Spider | None) -> dict[int, object] | None:
+    """The records the spider's origin follower holds (``spider.origins.parked``, :mod:`spiders.origins`)."""
+    parked = getattr(getattr(spider, "origins", None), "parked", None)
+    return parked if isinstance(parked, dict) else None
 
 
 # The engine has no public "request finished" signal or "poll the scheduler now" call; these two
