@@ -1,0 +1,125 @@
+"""The site name learned from the ``<title>`` pattern across a site's pages (issue 13, point 3).
+
+Title sets are hand-written in the shapes real Azerbaijani news sites use (``Headline | Report.az``,
+``Section - Headline | Oxu.az``, ``Headline | Section | Site``); the pages are hand-made.
+"""
+
+from __future__ import annotations
+
+import pickle
+
+from newsarchive.pages.generic import GenericArticlePage
+from newsarchive.pages.site_names import SiteNameLearner, learn_site_names, page_title
+from newsarchive.pages.title import strip_site
+
+
+# -- the learner ------------------------------------------------------------------------------
+def test_a_shared_suffix_is_the_site_name() -> None:
+    titles = ["Qarabağda yeni kompleks açıldı | Report.az", "Bakıda tıxac azaldı | Report.az",
+              "Neft qiyməti bahalaşdı | Report.az"]
+    assert learn_site_names(titles) == ("Report.az",)
+
+
+def test_one_page_or_one_headline_teaches_nothing() -> None:
+    assert learn_site_names(["Qarabağda yeni kompleks açıldı | Report.az"]) == ()
+    # the same page fetched twice is one page, not two with different headlines
+    assert learn_site_names(["Bakıda tıxac azaldı | Report.az"] * 3) == ()
+
+
+def test_a_section_label_between_headline_and_site_name() -> None:
+    titles = ["Qarabağ Neftçini məğlub etdi | İdman | Xəbər Mərkəzi",
+              "Yığmanın heyəti açıqlandı | İdman | Xəbər Mərkəzi",
+              "Parlamentdə yeni qanun | Siyasət | Xəbər Mərkəzi"]
+    assert learn_site_names(titles) == ("Xəbər Mərkəzi", "İdman")
+
+
+def test_a_section_label_in_front_and_the_site_name_behind() -> None:
+    titles = ["Xəbərlər - Bakıda tıxac azaldı | Oxu.az", "Xəbərlər - Neft qiyməti bahalaşdı | Oxu.az"]
+    assert set(learn_site_names(titles)) == {"Oxu.az", "Xəbərlər"}
+    assert strip_site("Xəbərlər - Yeni metro stansiyası | Oxu.az", [], None,
+                      learn_site_names(titles)) == "Yeni metro stansiyası"
+
+
+def test_a_headline_with_a_dash_is_not_cut() -> None:
+    titles = ["Qarabağ - Neftçi: 2:1 | Report.az", "Sabah - Zirə oyununda qol yoxdur | Report.az",
+              "Prezident Ankaraya səfər edib | Report.az"]
+    names = learn_site_names(titles)
+    assert names == ("Report.az",)
+    assert strip_site(titles[0], [], None, names) == "Qarabağ - Neftçi: 2:1"
+    assert strip_site(titles[1], [], None, names) == "Sabah - Zirə oyununda qol yoxdur"
+
+
+def test_titles_without_a_suffix_teach_nothing() -> None:
+    titles = ["Qarabağda yeni kompleks açıldı", "Bakıda tıxac azaldı", "Neft qiyməti bahalaşdı",
+              "Qarabağ - Neftçi: 2:1"]
+    assert learn_site_names(titles) == ()
+
+
+def test_different_suffixes_teach_nothing() -> None:
+    titles = ["Bakıda tıxac azaldı | Cəmiyyət", "Neft qiyməti bahalaşdı | İqtisadiyyat", "Yığma qalib gəldi | İdman"]
+    assert learn_site_names(titles) == ()
+
+
+def test_the_learner_is_bounded_and_least_recently_used_hosts_go() -> None:
+    learner = SiteNameLearner(titles_per_host=3, max_hosts=2)
+    learner.add("a.az", "Bir | A Saytı")
+    assert learner.add("a.az", "İki | A Saytı") == ("A Saytı",)
+    learner.add("b.az", "Bir | B")
+    learner.add("a.az", "Üç | A Saytı")  # a.az used last: b.az is the oldest
+    learner.add("c.az", "Bir | C")
+    assert learner.hosts() == ["a.az", "c.az"]
+    assert learner.names("b.az") == ()
+    for n in range(10):
+        learner.add("a.az", f"Xəbər {n} | A Saytı")
+    assert learner.titles("a.az") == ("Xəbər 7 | A Saytı", "Xəbər 8 | A Saytı", "Xəbər 9 | A Saytı")
+    assert learner.names("a.az") == ("A Saytı",)
+
+
+def test_the_learner_depends_only_on_the_order_of_titles() -> None:
+    titles = [("x.az", "Bir | X"), ("y.az", "Bir | Y"), ("x.az", "İki | X"), ("y.az", "İki - Y"), ("y.az", "Üç - Y")]
+    runs = []
+    for _ in range(2):
+        learner = SiteNameLearner()
+        runs.append([learner.add(host, title) for host, title in titles])
+    assert runs[0] == runs[1] == [(), (), ("X",), ("Y",), ("Y",)]  # "Y" after " | " and " - " alike
+    restored = SiteNameLearner()
+    restored.restore("x.az", ["Bir | X", "İki | X"])
+    assert restored.names("x.az") == ("X",)
+
+
+def test_page_title_reads_the_first_title_with_entities_decoded() -> None:
+    html = "<html><head><TITLE>\n  Bakı &amp; Gəncə | Xəbər&nbsp;Mərkəzi </TITLE></head><body><svg><title>x</title>"
+    assert page_title(html) == "Bakı & Gəncə | Xəbər Mərkəzi"
+    assert page_title("<html><body>no title</body></html>") is None
+
+
+# -- the page object --------------------------------------------------------------------------
+def xyz_page(headline: str, section: str) -> str:
+    """A hand-made page of a site whose name appears only in its ``<title>``: no ``og:site_name``, no
+    JSON-LD publisher, and its host (``xyz-news.az``) is not its name; the headline in an ``<h2>``."""
+    full = f"{headline} | {section} | Xəbər Mərkəzi"
+    return (f'<html><head><meta charset="utf-8"><title>{full}</title><meta property="og:title" content="{full}">'
+            '</head><body><header><a href="/">XƏBƏR MƏRKƏZİ</a></header><div class="content">'
+            f'<h2 class="news-title">{headline}</h2><div class="text"><p>Bakı şəhərində yeni metro stansiyasının '
+            "tikintisinə başlanılıb. Layihənin iki il ərzində başa çatdırılması nəzərdə tutulur.</p>"
+            "<p>Stansiyanın gündə əlli min sərnişinə xidmət göstərəcəyi bildirilir.</p></div></div></body></html>")
+
+
+def test_a_title_only_learned_names_can_clean() -> None:
+    url = "https://xyz-news.az/xeber/yeni-metro-stansiyasi-123"
+    html = xyz_page("Yeni metro stansiyasının tikintisinə başlanılıb", "Cəmiyyət")
+    # on its own, the page cannot tell its name from its headline
+    assert GenericArticlePage(url=url, html=html).to_item().title == (
+        "Yeni metro stansiyasının tikintisinə başlanılıb | Cəmiyyət | Xəbər Mərkəzi")
+    learner = SiteNameLearner()
+    for headline in ("Bakıda tıxac azaldı", "Neft qiyməti bahalaşdı"):
+        learner.add("xyz-news.az", page_title(xyz_page(headline, "Cəmiyyət")))
+    names = learner.add("xyz-news.az", page_title(html))
+    assert names == ("Xəbər Mərkəzi", "Cəmiyyət")
+    page = GenericArticlePage(url=url, html=html, known_site_names=names)
+    item = page.to_item()
+    assert item.title == "Yeni metro stansiyasının tikintisinə başlanılıb"
+    assert item.field_methods["title"] == "meta"
+    # a plain value: the page object (with its input) crosses a process boundary
+    assert pickle.loads(pickle.dumps(GenericArticlePage(url=url, html=html, known_site_names=names))).to_item().title \
+        == item.title
