@@ -6,11 +6,18 @@ Title sets are hand-written in the shapes real Azerbaijani news sites use (``Hea
 
 from __future__ import annotations
 
+import json
 import pickle
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 
+from newsarchive.mirror import MirrorServer
+from newsarchive.mirror.sources import Post, SourceApp
 from newsarchive.pages.generic import GenericArticlePage
 from newsarchive.pages.site_names import SiteNameLearner, learn_site_names, page_title
-from newsarchive.pages.title import strip_site
+from newsarchive.pages.title import SEPARATORS, strip_site
+from tests.crawl import run_crawl
 
 
 # -- the learner ------------------------------------------------------------------------------
@@ -53,6 +60,13 @@ def test_titles_without_a_suffix_teach_nothing() -> None:
     titles = ["Qarabağda yeni kompleks açıldı", "Bakıda tıxac azaldı", "Neft qiyməti bahalaşdı",
               "Qarabağ - Neftçi: 2:1"]
     assert learn_site_names(titles) == ()
+
+
+def test_two_headlines_that_happen_to_end_alike_among_many_teach_nothing() -> None:
+    titles = ["Naxçıvanda görüş — 84 yenilik", "Yeni addım — 37 yenilik", "Şuşada toplantı — 51 yenilik",
+              "Zəngəzur dəhlizi layihəsi — 37 yenilik", "Bakıda tıxac — 76 yenilik"]
+    assert learn_site_names(titles) == ()
+    assert learn_site_names([f"{t} | Report.az" for t in titles]) == ("Report.az",)
 
 
 def test_different_suffixes_teach_nothing() -> None:
@@ -123,3 +137,62 @@ def test_a_title_only_learned_names_can_clean() -> None:
     # a plain value: the page object (with its input) crosses a process boundary
     assert pickle.loads(pickle.dumps(GenericArticlePage(url=url, html=html, known_site_names=names))).to_item().title \
         == item.title
+
+
+# -- crawls of the mirror ---------------------------------------------------------------------
+def blog_posts(mirror: MirrorServer) -> list[Post]:
+    """bakivaxti.az's reader posts (blog template, ``<title>`` ``… | Oxucu bloqu | Bakı Vaxtı``) whose
+    headline holds no separator of its own (``Oxucu məktubu — …`` is a label in front: cut once learned)."""
+    app = SourceApp(mirror.site, "bakivaxti.az")
+    return [p for p in app.posts() if p.key.startswith("decoy") and not SEPARATORS.search(p.title)]
+
+
+def test_crawl_titles_come_out_clean_after_the_second_page_of_a_site(mirror: MirrorServer, tmp_path: Path) -> None:
+    posts = blog_posts(mirror)[:5]
+    assert len(posts) == 5
+    result = run_crawl(mirror, tmp_path, "-a", "urls=" + ",".join(p.url for p in posts), spider="sources")
+    assert result.returncode == 0, result.log[-2000:]
+    got = {item["url"]: item["title"] for item in result.items}
+    assert set(got) == {p.url for p in posts}
+    suffix = " | Oxucu bloqu | Bakı Vaxtı"
+    # the first page parsed had no other page of its site to learn from: it keeps the suffix; every later one is clean
+    unclean = [p for p in posts if got[p.url] != p.title]
+    assert len(unclean) == 1 and got[unclean[0].url] == unclean[0].title + suffix, got
+    assert result.stats["newsarchive/site_names/pages_with_names"] == 4
+
+
+def test_learned_names_persist_in_the_state_store_for_the_next_run(mirror: MirrorServer, tmp_path: Path) -> None:
+    posts = blog_posts(mirror)[5:8]
+    assert len(posts) == 3
+    first = run_crawl(mirror, tmp_path / "first", "-a", "backlog=1", "-a", f"urls={posts[0].url},{posts[1].url}",
+                      spider="sources")
+    assert first.returncode == 0, first.log[-2000:]
+    state = tmp_path / "first" / "state.sqlite3"
+    with closing(sqlite3.connect(state)) as conn:
+        rows = dict(conn.execute("SELECT host, names FROM site_names").fetchall())
+    assert json.loads(rows["bakivaxti.az"]) == ["Bakı Vaxtı", "Oxucu bloqu"]
+    # the next run fetches one page of the site: clean at once, from what the first run learned
+    second = run_crawl(mirror, tmp_path / "second", "-a", "backlog=1", "-a", f"urls={posts[2].url}",
+                       spider="sources", settings={"NEWSARCHIVE_STATE_PATH": str(state)})
+    assert second.returncode == 0, second.log[-2000:]
+    assert [item["title"] for item in second.items] == [posts[2].title]
+    assert second.stats["newsarchive/site_names/loaded"] == 1
+
+
+def test_icma_crawl_keeps_cited_sites_names_and_exact_titles(mirror: MirrorServer, tmp_path: Path) -> None:
+    result = run_crawl(mirror, tmp_path)
+    assert result.returncode == 0, result.log[-2000:]
+    with closing(sqlite3.connect(tmp_path / "state.sqlite3")) as conn:
+        names = {host: json.loads(raw) for host, raw in conn.execute("SELECT host, names FROM site_names")}
+    # what each cited site's <title> adds (newsarchive/mirror/sources.py); bare titles teach nothing
+    assert names["report.az"] == ["Report.az"]
+    assert names["apa.az"] == ["APA"]
+    assert names["mia.az"] == ["Mia.az"]
+    assert names.get("azertag.az", []) == [] and names.get("bakivaxti.az", []) == []
+    truth = {a.url: a.origin for a in mirror.site.articles() if a.origin is not None}
+    checked = 0
+    for item in result.items:
+        if item.get("origin_status") == "ok" and truth.get(item["url"]) is not None:
+            assert item["origin"]["title"] == truth[item["url"]].title, item["url"]
+            checked += 1
+    assert checked >= 20

@@ -9,9 +9,11 @@ segment ``Report.az`` at the same end, ``Baz | İdman | Xəbər Mərkəzi`` and
 the separators of :mod:`newsarchive.pages.title`, and returns the segments that
 recur at the same place counted from one end — the last (first) segment, then the
 one before (after) it while every segment further out is learned too — on at least
-:data:`MIN_PAGES` pages with different titles, never a title's only remaining
-segment. A headline that merely contains `` - `` is left alone unless its parts
-recur on other pages; a site whose titles carry no suffix learns nothing.
+:data:`MIN_PAGES` pages with different titles and at least :data:`MIN_SHARE` of the
+titles that reach that place, never a title's only remaining segment. A headline
+that merely contains `` - `` is left alone unless its parts recur on other pages
+(a label that starts many headlines, ``Oxucu məktubu — …``, is learned and cut);
+a site whose titles carry no suffix learns nothing.
 
 :class:`SiteNameLearner` keeps the last few titles per host
 (``NEWSARCHIVE_SITE_NAMES_TITLES``) for the most recently seen hosts
@@ -32,6 +34,9 @@ from newsarchive.pages.title import SEPARATORS
 
 #: A segment must recur on this many pages (with different titles) to be a site name.
 MIN_PAGES = 2
+#: … and on at least this share of the titles that reach that place (two headlines that happen to end
+#: alike, ``… — FOTO``, among eight of a site are not its template).
+MIN_SHARE = 0.5
 #: Segments learned per end of the title (site name, section label, …).
 MAX_DEPTH = 3
 #: A learned segment has at most this many words (a headline is not a site name).
@@ -63,16 +68,18 @@ def learn_site_names(titles: Iterable[str]) -> tuple[str, ...]:
         reached = [0] * len(split)  # per title: how many segments of this end are learned so far
         for depth in range(MAX_DEPTH):
             counts: dict[str, list[int]] = {}
+            eligible = 0
             for i, parts in enumerate(split):
                 if len(parts) - depth < 2 or reached[i] < depth:  # keep a headline; the outer ones learned
                     continue
+                eligible += 1
                 segment = parts[-1 - depth] if from_end else parts[depth]
                 key = _fold(segment)
                 if key and len(segment.split()) <= MAX_WORDS:
                     counts.setdefault(key, []).append(i)
             found = False
             for key, pages in counts.items():
-                if len(pages) < MIN_PAGES:
+                if len(pages) < max(MIN_PAGES, MIN_SHARE * eligible):
                     continue
                 found = True
                 for i in pages:
