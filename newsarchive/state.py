@@ -273,7 +273,8 @@ class SqliteSiteNames:
 
     def load(self, limit: int) -> list[tuple[str, list[str]]]:
         """The *limit* most recently updated hosts and their titles, least recent first."""
-        rows = self.conn.execute("SELECT host, titles FROM site_names ORDER BY updated_at DESC, host LIMIT ?",
+        # INSERT OR REPLACE gives a replaced row a new, higher rowid: rowid order is update order
+        rows = self.conn.execute("SELECT host, titles FROM site_names ORDER BY rowid DESC LIMIT ?",
                                  (limit,)).fetchall()
         return [(host, _titles(raw)) for host, raw in reversed(rows)]
 

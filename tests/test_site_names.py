@@ -12,12 +12,17 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import pytest
+from scrapy.settings import Settings
+
 from newsarchive.mirror import MirrorServer
 from newsarchive.mirror.sources import Post, SourceApp
 from newsarchive.pages.generic import GenericArticlePage
 from newsarchive.pages.site_names import SiteNameLearner, learn_site_names, page_title
 from newsarchive.pages.title import SEPARATORS, strip_site
+from newsarchive.state import SiteNameStore, StateStore, open_site_names, open_state_store
 from tests.crawl import run_crawl
+from tests.redis_server import RedisServer, redis_available
 
 
 # -- the learner ------------------------------------------------------------------------------
@@ -137,6 +142,47 @@ def test_a_title_only_learned_names_can_clean() -> None:
     # a plain value: the page object (with its input) crosses a process boundary
     assert pickle.loads(pickle.dumps(GenericArticlePage(url=url, html=html, known_site_names=names))).to_item().title \
         == item.title
+
+
+# -- the state store ---------------------------------------------------------------------------
+def store_round_trip(store: SiteNameStore, again: SiteNameStore) -> None:
+    """*store* saves three hosts; *again* (another connection, the next run) loads the two most recent,
+    least recent first, and a learner restored from them knows their names."""
+    store.save("a.az", ["Bir | A", "İki | A"], ["A"])
+    store.save("b.az", ["Bir | Bəs", "İki | Bəs"], ["Bəs"])
+    store.save("a.az", ["Bir | A", "İki | A", "Üç | A"], ["A"])  # a.az fetched again: now the most recent
+    store.save("c.az", ["Bir - C", "İki - C"], ["C"])
+    loaded = again.load(2)
+    assert loaded == [("a.az", ["Bir | A", "İki | A", "Üç | A"]), ("c.az", ["Bir - C", "İki - C"])]
+    learner = SiteNameLearner()
+    for host, titles in loaded:
+        learner.restore(host, titles)
+    assert (learner.names("a.az"), learner.names("b.az"), learner.names("c.az")) == (("A",), (), ("C",))
+
+
+def test_the_sqlite_state_store_keeps_titles_for_the_next_run(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    first = StateStore(path).open()
+    store = open_site_names(first, Settings(), "icma")
+    assert store is not None
+    store_round_trip(store, store)
+    first.close()  # the names commit with the state store
+    second = StateStore(path).open()
+    again = open_site_names(second, Settings(), "icma")
+    assert again is not None and [h for h, _ in again.load(10)] == ["b.az", "a.az", "c.az"]
+    second.close()
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not redis_available(), reason="no redis-server binary and no NEWSARCHIVE_TEST_REDIS_URL")
+def test_the_redis_state_store_shares_titles_between_workers() -> None:
+    with RedisServer() as redis:
+        settings = Settings({"NEWSARCHIVE_REDIS_URL": redis.url, "REDIS_URL": redis.url})
+        one = open_site_names(open_state_store(settings, "icma"), settings, "icma")
+        two = open_site_names(open_state_store(settings, "icma"), settings, "icma")
+        assert one is not None and two is not None
+        store_round_trip(one, two)
+        assert redis.client().hexists("newsarchive:icma:site_names", "b.az")
 
 
 # -- crawls of the mirror ---------------------------------------------------------------------
