@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import pickle
 import sqlite3
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -110,6 +111,10 @@ def test_page_title_reads_the_first_title_with_entities_decoded() -> None:
     html = "<html><head><TITLE>\n  Bakı &amp; Gəncə | Xəbər&nbsp;Mərkəzi </TITLE></head><body><svg><title>x</title>"
     assert page_title(html) == "Bakı & Gəncə | Xəbər Mərkəzi"
     assert page_title("<html><body>no title</body></html>") is None
+    # hostile input: one search for the first tag and one, bounded, for its end (was 12 s with a lazy regex)
+    started = time.perf_counter()
+    assert page_title("<title>" * 200_000) is None and page_title("<title " * 300_000) is None
+    assert time.perf_counter() - started < 1.0
 
 
 # -- the page object --------------------------------------------------------------------------

@@ -42,13 +42,21 @@ MAX_DEPTH = 3
 #: A learned segment has at most this many words (a headline is not a site name).
 MAX_WORDS = 6
 
-_TITLE_RE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+#: Where ``<title>`` is looked for (the head of any real page), and its longest text: one search for the
+#: first opening tag, one for its end within that many characters (a hostile page costs no more).
+TITLE_SEARCH_CHARS = 256_000
+TITLE_MAX_CHARS = 2_000
+_TITLE_OPEN = re.compile(r"<title\b[^<>]{0,200}>", re.IGNORECASE)
+_TITLE_CLOSE = re.compile(r"</title\s*>", re.IGNORECASE)
 
 
 def page_title(html: str) -> str | None:
     """The text of the page's first ``<title>``, entities decoded (no parse of the whole page)."""
-    match = _TITLE_RE.search(html)
-    return decode(match.group(1)) if match else None
+    opening = _TITLE_OPEN.search(html, 0, TITLE_SEARCH_CHARS)
+    if opening is None:
+        return None
+    closing = _TITLE_CLOSE.search(html, opening.end(), opening.end() + TITLE_MAX_CHARS)
+    return decode(html[opening.end() : closing.start()]) if closing else None
 
 
 def _fold(text: str) -> str:
