@@ -7,8 +7,11 @@ Title sets are hand-written in the shapes real Azerbaijani news sites use (``Hea
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import sqlite3
+import subprocess
+import sys
 import time
 from contextlib import closing
 from pathlib import Path
@@ -22,7 +25,7 @@ from newsarchive.pages.generic import GenericArticlePage
 from newsarchive.pages.site_names import SiteNameLearner, learn_site_names, page_title
 from newsarchive.pages.title import SEPARATORS, strip_site
 from newsarchive.state import SiteNameStore, StateStore, open_site_names, open_state_store
-from tests.crawl import run_crawl
+from tests.crawl import ROOT, run_crawl
 from tests.redis_server import RedisServer, redis_available
 
 
@@ -210,6 +213,24 @@ def test_crawl_titles_come_out_clean_after_the_second_page_of_a_site(mirror: Mir
     unclean = [p for p in posts if got[p.url] != p.title]
     assert len(unclean) == 1 and got[unclean[0].url] == unclean[0].title + suffix, got
     assert result.stats["newsarchive/site_names/pages_with_names"] == 4
+
+
+def test_a_replay_learns_from_its_own_captures(mirror: MirrorServer, tmp_path: Path) -> None:
+    posts = blog_posts(mirror)[:4]
+    urls = "urls=" + ",".join(p.url for p in posts)
+    live = run_crawl(mirror, tmp_path / "live", "-a", urls, spider="sources")
+    assert live.returncode == 0, live.log[-2000:]
+    out = tmp_path / "replayed.jsonl"
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapy", "replay", str(tmp_path / "live" / "warc"), "--spider", "sources",
+         "--output-dir", str(tmp_path / "replay"), "-a", urls, "-O", str(out), "-s", "NEWSARCHIVE_PROGRESS=off"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    replayed = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    # no state store in a replay: it learns as the live run did, from the second page of the site on
+    titles = {item["url"]: item["title"] for item in replayed}
+    assert set(titles) == {p.url for p in posts}
+    assert sum(titles[p.url] == p.title for p in posts) == len(posts) - 1, titles
 
 
 def test_learned_names_persist_in_the_state_store_for_the_next_run(mirror: MirrorServer, tmp_path: Path) -> None:
