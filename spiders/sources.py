@@ -71,10 +71,11 @@ class SourcesSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.site_names = SiteNameMemory(crawler)
         if spider.drain_backlog:
             spider.setup_backlog(crawler)
             spider.site_names = spider.origins.site_names
+        else:
+            spider.site_names = SiteNameMemory(crawler)
         return spider
 
     def setup_backlog(self, crawler: Crawler) -> None:
