@@ -17,7 +17,9 @@ Prints F1/precision/recall/accuracy, empty bodies, pages/s (pages per CPU second
 of this process, extraction only, HTML already decoded in memory; CPU time
 because the machine is shared and wall time would measure the other jobs; best
 of ``--repeat`` interleaved passes), and the pages where the project loses most
-to trafilatura. Exit status 1 when the project's F1 is below 0.97 or below
+to trafilatura. The project reads the pages in id order with the site names the
+``<title>`` of the host's earlier pages teach (:mod:`newsarchive.pages.site_names`),
+as a crawl does; ``--no-site-names`` reads every page alone. Exit status 1 when the project's F1 is below 0.97 or below
 trafilatura's in the same run.
 """
 
@@ -40,6 +42,8 @@ sys.path.insert(0, str(ROOT))
 import trafilatura  # noqa: E402
 
 from newsarchive.pages.registry import page_for  # noqa: E402
+from newsarchive.pages.site_names import SiteNameLearner, page_title  # noqa: E402
+from newsarchive.urls import host_of  # noqa: E402
 
 BENCH_PATH = Path("shared", "benchmarks", "article-extraction", "zyte")
 #: ``../shared/...`` beside the checkout; from a git worktree nested deeper, the nearest parent that has it.
@@ -66,8 +70,13 @@ def load_pages(data: Path, limit: int | None) -> tuple[dict[str, dict[str, str]]
     return truth, html
 
 
-def project_body(url: str, html: str) -> str:
-    return page_for(url)(url=url, html=html).body() or ""
+def project_body(learner: SiteNameLearner | None) -> Callable[[str, str], str]:
+    """The page object's body; with *learner*, each page is read with the site names the ``<title>`` of its
+    host's pages so far teach (pages in id order, as a crawl learns them in the order it fetches)."""
+    def body(url: str, html: str) -> str:
+        names = learner.add(host_of(url), page_title(html)) if learner is not None else ()
+        return page_for(url)(url=url, html=html, known_site_names=names).body() or ""
+    return body
 
 
 def trafilatura_body(url: str, html: str) -> str:
@@ -91,17 +100,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worst", type=int, default=10, help="pages listed where the project loses most")
     parser.add_argument("--n-bootstrap", type=int, default=1000)
     parser.add_argument("--dump", type=Path, help="write both predictions as JSON here")
+    parser.add_argument("--no-site-names", action="store_true",
+                        help="read every page alone (no site names learned from the other pages of its host)")
     args = parser.parse_args(argv)
 
     metric = load_metric(args.data)
     truth, html = load_pages(args.data, args.limit)
-    extractors = {"project": project_body, "trafilatura.extract": trafilatura_body}
+    # a fresh learner per pass: every pass sees the pages in the same order and learns the same names
+    extractors: dict[str, Callable[[], Callable[[str, str], str]]] = {
+        "project": lambda: project_body(None if args.no_site_names else SiteNameLearner()),
+        "trafilatura.extract": lambda: trafilatura_body,
+    }
     predictions: dict[str, dict[str, dict[str, str]]] = {}
     best: dict[str, float] = {name: float("inf") for name in extractors}
     # interleaved passes, the best (least CPU) of --repeat kept for each
     for i in range(args.repeat):
         for name in sorted(extractors, reverse=bool(i % 2)):
-            predictions[name], seconds = run(extractors[name], truth, html)
+            predictions[name], seconds = run(extractors[name](), truth, html)
             best[name] = min(best[name], seconds)
     results = {name: (predictions[name], len(truth) / best[name]) for name in extractors}
 
@@ -118,10 +133,24 @@ def main(argv: list[str] | None = None) -> int:
               f"{empty:>5}  {rate:7.1f}")
     print("(pages/s: pages per CPU second of this process, extraction only, HTML decoded in memory)")
 
+    learner = None if args.no_site_names else SiteNameLearner()
+    titles: dict[str, str | None] = {}  # pages read with learned names → their title
     start = time.process_time()
     for k in truth:
-        page_for(truth[k]["url"])(url=truth[k]["url"], html=html[k]).to_item()
+        url = truth[k]["url"]
+        names = learner.add(host_of(url), page_title(html[k])) if learner is not None else ()
+        title = page_for(url)(url=url, html=html[k], known_site_names=names).to_item().title
+        if names:
+            titles[k] = title
     print(f"project, every origin field (to_item): {len(truth) / (time.process_time() - start):.1f} pages/s")
+    learned = len(titles)
+    retitled = [k for k, title in titles.items()
+                if title != page_for(truth[k]["url"])(url=truth[k]["url"], html=html[k]).to_item().title]
+    hosts = len({host_of(truth[k]["url"]) for k in truth})
+    print(f"site names learned from the <title> of other pages of the host ({hosts} hosts): used on {learned} pages, "
+          f"title changed on {len(retitled)}")
+    for k in retitled:
+        print(f"  {titles[k]!r}  {truth[k]['url'][:90]}")
 
     ours, theirs = results["project"][0], results["trafilatura.extract"][0]
     lost = [k for k in truth if not ours[k]["articleBody"].strip() and theirs[k]["articleBody"].strip()]

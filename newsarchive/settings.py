@@ -157,6 +157,11 @@ NEWSARCHIVE_ORIGIN_MAX_SITEMAPS = 20
 NEWSARCHIVE_ORIGIN_MAX_SITEMAP_DEPTH = 2
 # Per-run cap on requests to one source domain (articles and its lists: home page, robots.txt, feeds, sitemaps).
 NEWSARCHIVE_ORIGIN_MAX_REQUESTS_PER_DOMAIN = 2000
+# Site names learned from the <title> of a source site's pages (newsarchive/pages/site_names.py): the last
+# this many titles per host are kept (in memory and in the state store) …
+NEWSARCHIVE_SITE_NAMES_TITLES = 8
+# … for at most this many hosts, the least recently fetched dropped first.
+NEWSARCHIVE_SITE_NAMES_HOSTS = 2000
 # If set, only these source domains (and subdomains) are fetched.
 NEWSARCHIVE_SOURCE_DOMAINS_ALLOW: list[str] = []
 # Source domains never fetched.

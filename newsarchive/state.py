@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from scrapy.settings import BaseSettings
 
 SCHEMA_VERSION = 1
@@ -236,3 +238,94 @@ def open_state_store(settings: BaseSettings, spider_name: str) -> SeenStore:
         prefix = (settings.get("NEWSARCHIVE_REDIS_PREFIX") or "newsarchive:%(spider)s") % {"spider": spider_name}
         return RedisStateStore(redis_from_settings(settings), f"{prefix}:seen").open()
     return StateStore(settings.get("NEWSARCHIVE_STATE_PATH")).open()
+
+
+# --------------------------------------------------------------------------- learned site names
+
+SITE_NAMES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS site_names (
+    host TEXT PRIMARY KEY,
+    titles TEXT NOT NULL,
+    names TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)
+"""
+
+
+class SiteNameStore(Protocol):
+    """Per source host, the last ``<title>`` strings of its pages and the names they taught
+    (:mod:`newsarchive.pages.site_names`), so the next run starts with them."""
+
+    def load(self, limit: int) -> list[tuple[str, list[str]]]: ...
+    def save(self, host: str, titles: Sequence[str], names: Sequence[str]) -> None: ...
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+class SqliteSiteNames:
+    """The ``site_names`` table of the state store's SQLite file, on its connection (same transactions)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        conn.execute(SITE_NAMES_SCHEMA)  # not executescript: it would commit the state store's open transaction
+
+    def load(self, limit: int) -> list[tuple[str, list[str]]]:
+        """The *limit* most recently updated hosts and their titles, least recent first."""
+        # INSERT OR REPLACE gives a replaced row a new, higher rowid: rowid order is update order
+        rows = self.conn.execute("SELECT host, titles FROM site_names ORDER BY rowid DESC LIMIT ?",
+                                 (limit,)).fetchall()
+        return [(host, _titles(raw)) for host, raw in reversed(rows)]
+
+    def save(self, host: str, titles: Sequence[str], names: Sequence[str]) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO site_names (host, titles, names, updated_at) VALUES (?, ?, ?, ?)",
+                          (host, json.dumps(list(titles), ensure_ascii=False),
+                           json.dumps(list(names), ensure_ascii=False), _now()))
+
+
+class RedisSiteNames:
+    """The same as one Redis hash ``<prefix>:site_names`` (host → JSON), shared by workers (last write wins)."""
+
+    def __init__(self, server: Any, key: str) -> None:
+        self.server = server
+        self.key = key
+
+    def load(self, limit: int) -> list[tuple[str, list[str]]]:
+        entries = []
+        for host, raw in (self.server.hgetall(self.key) or {}).items():
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(data, dict):
+                name = host.decode() if isinstance(host, bytes) else str(host)
+                titles = data.get("titles")
+                entries.append((str(data.get("updated_at", "")), name,
+                                [t for t in titles if isinstance(t, str)] if isinstance(titles, list) else []))
+        entries.sort(key=lambda e: (e[0], e[1]))
+        return [(host, titles) for _, host, titles in entries[-limit:]] if limit > 0 else []
+
+    def save(self, host: str, titles: Sequence[str], names: Sequence[str]) -> None:
+        self.server.hset(self.key, host, json.dumps({"titles": list(titles), "names": list(names),
+                                                      "updated_at": _now()}, ensure_ascii=False))
+
+
+def _titles(raw: str) -> list[str]:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return []
+    return [t for t in value if isinstance(t, str)] if isinstance(value, list) else []
+
+
+def open_site_names(state: Any, settings: BaseSettings, spider_name: str) -> SiteNameStore | None:
+    """The learned site names beside the state store *state* (SQLite or Redis); ``None`` without one."""
+    conn = getattr(state, "conn", None)
+    if isinstance(conn, sqlite3.Connection):
+        return SqliteSiteNames(conn)
+    server = getattr(state, "server", None)
+    if server is not None:
+        prefix = (settings.get("NEWSARCHIVE_REDIS_PREFIX") or "newsarchive:%(spider)s") % {"spider": spider_name}
+        return RedisSiteNames(server, f"{prefix}:site_names")
+    return None

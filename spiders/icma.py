@@ -119,6 +119,7 @@ class IcmaSpider(scrapy.Spider):
             and settings.getbool("NEWSARCHIVE_DATABASE_ENABLED")
         if settings.getbool("NEWSARCHIVE_INCREMENTAL"):
             self.seen_store = open_state_store(settings, self.name)
+            self.origins.site_names.attach(self.seen_store, self.name)
             self.known_at_start = len(self.seen_store)
             crawler.signals.connect(self._remember, signal=signals.item_scraped)
             crawler.signals.connect(self._durable, signal=records_durable)

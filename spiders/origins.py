@@ -45,8 +45,10 @@ from newsarchive.origin.match import best_match
 from newsarchive.origin.similarity import origin_similarity
 from newsarchive.pages.dates import apply_feed_date
 from newsarchive.pages.registry import page_for
+from newsarchive.pages.site_names import SiteNameLearner, page_title
 from newsarchive.replay import ReplayMissError
 from newsarchive.responses import response_text
+from newsarchive.state import SiteNameStore, open_site_names
 from newsarchive.urls import canonical_url, host_of
 
 if TYPE_CHECKING:
@@ -82,6 +84,75 @@ class SiteLists:
     done: bool = False
 
 
+class SiteNameMemory:
+    """The run's site names learned from cited pages' ``<title>`` (:mod:`newsarchive.pages.site_names`),
+    per host, in the order pages are parsed; with a state store (:meth:`attach`) they start from what
+    earlier runs learned and every change is written through (committed with the state store).
+    A replay has no state store: it learns from its own captures, in the order they are replayed.
+
+    Stats ``newsarchive/site_names/<metric>``: ``loaded`` (hosts from the state store), ``pages_with_names``
+    (pages extracted with learned names), ``failed`` (store errors; the run goes on without the store).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.learner = SiteNameLearner(crawler.settings.getint("NEWSARCHIVE_SITE_NAMES_TITLES"),
+                                       crawler.settings.getint("NEWSARCHIVE_SITE_NAMES_HOSTS"))
+        self.store: SiteNameStore | None = None
+        self.loaded = 0
+        self.early_failures = 0  # before the crawl starts there are no stats yet
+        crawler.signals.connect(self._opened, signal=signals.spider_opened)
+
+    def _opened(self) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("newsarchive/site_names/loaded", self.loaded)
+        if self.early_failures:
+            self.crawler.stats.inc_value("newsarchive/site_names/failed", self.early_failures)
+
+    def attach(self, state: Any, spider_name: str) -> None:
+        """Start from the names kept beside the state store *state*, and keep new ones there."""
+        store = open_site_names(state, self.crawler.settings, spider_name)
+        if store is None:
+            return
+        try:
+            loaded = store.load(self.learner.max_hosts)
+        except Exception as exc:  # sqlite3 / redis errors: learn from scratch, never stop the run
+            self._failed(exc, early=True)
+            return
+        for host, titles in loaded:
+            self.learner.restore(host, titles)
+        self.loaded = len(loaded)
+        self.store = store
+
+    def names_for(self, url: str, html: str) -> tuple[str, ...]:
+        """Record the ``<title>`` of the page at *url*; the names its host's titles teach, this one included."""
+        host = host_of(url)
+        before = self.learner.titles(host)
+        names = self.learner.add(host, page_title(html))
+        titles = self.learner.titles(host)
+        if self.store is not None and titles != before:
+            try:
+                self.store.save(host, titles, names)
+            except Exception as exc:
+                self._failed(exc)
+        if names:
+            self.stats.inc_value("newsarchive/site_names/pages_with_names")
+        return names
+
+    @property
+    def stats(self) -> StatsCollector:
+        assert self.crawler.stats is not None
+        return self.crawler.stats
+
+    def _failed(self, exc: Exception, *, early: bool = False) -> None:
+        self.store = None
+        if early:
+            self.early_failures += 1
+        else:
+            self.stats.inc_value("newsarchive/site_names/failed")
+        logger.error("Learned site names not kept in the state store: %(error)s", {"error": exc})
+
+
 class OriginFollower:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
@@ -96,6 +167,7 @@ class OriginFollower:
         self.depth_limit = settings.getint("DEPTH_LIMIT")
         self.sites: dict[str, SiteLists] = {}
         self.requests_per_domain: dict[str, int] = {}
+        self.site_names = SiteNameMemory(crawler)
         self.parked: dict[int, Article] = {}
         """Records between :meth:`follow` and their emission (id → record; the dict keeps them alive)."""
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
@@ -165,7 +237,8 @@ class OriginFollower:
             return
         final_url = canonical_url(response.url)
         page_cls = page_for(final_url, response.meta.get("newsarchive_fetched_at"))  # the capture's profile version
-        origin = page_cls(url=final_url, html=html).to_item()
+        names = self.site_names.names_for(final_url, html)  # the <title> of the site's pages so far, this one included
+        origin = page_cls(url=final_url, html=html, known_site_names=names).to_item()
         apply_feed_date(origin, feed_date)  # a matched citation: the feed item's time when the page has none
         for name, how in origin.field_methods.items():  # the run report's share of each method, overall and per site
             self.stats.inc_value(f"newsarchive/origin/method/{name}/{how}")

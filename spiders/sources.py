@@ -30,7 +30,7 @@ from newsarchive.pages.registry import page_for
 from newsarchive.responses import response_text
 from newsarchive.state import open_state_store
 from newsarchive.urls import canonical_url, host_of
-from spiders.origins import OriginFollower
+from spiders.origins import OriginFollower, SiteNameMemory
 
 if TYPE_CHECKING:
     from typing import Self
@@ -58,6 +58,8 @@ def read_urls(urls: str | None, file: str | None) -> list[str]:
 
 class SourcesSpider(scrapy.Spider):
     name = "sources"
+    site_names: SiteNameMemory
+    """Site names learned from the <title> of the pages this run fetched (the follower's in backlog mode)."""
 
     def __init__(self, urls: str | None = None, file: str | None = None, backlog: str = "0",
                  **kwargs: Any) -> None:
@@ -70,12 +72,16 @@ class SourcesSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         if spider.drain_backlog:
             spider.setup_backlog(crawler)
+            spider.site_names = spider.origins.site_names
+        else:
+            spider.site_names = SiteNameMemory(crawler)
         return spider
 
     def setup_backlog(self, crawler: Crawler) -> None:
         """The icma spider's state store and origin backlog, and a follower for its citations."""
         self.origins = OriginFollower.from_crawler(crawler)
         self.state_store = open_state_store(crawler.settings, "icma")
+        self.origins.site_names.attach(self.state_store, "icma")
         store = open_backlog_store(self.state_store, crawler.settings, "icma")
         if store is None:
             raise ValueError("the state store has no origin backlog")
@@ -130,7 +136,8 @@ class SourcesSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newsarchive/sources/not_html")
             return
         url = canonical_url(response.url)
-        origin = page_for(url, response.meta.get("newsarchive_fetched_at"))(url=url, html=html).to_item()
+        page_cls = page_for(url, response.meta.get("newsarchive_fetched_at"))
+        origin = page_cls(url=url, html=html, known_site_names=self.site_names.names_for(url, html)).to_item()
         if not (origin.title or origin.body):
             self.crawler.stats.inc_value("newsarchive/sources/empty")
             logger.warning("No article found on %(url)s", {"url": response.url})

@@ -186,7 +186,8 @@ def test_two_workers_archive_every_article_exactly_once_and_both_work(
     left = {key.decode() for key in redis_server.client().scan_iter(match="test-share:*")}
     # the incremental state and the origin backlog (newsarchive/origin/backlog.py) stay across runs
     stays = {"test-share:icma:seen", "test-share:icma:backlog", "test-share:icma:backlog:sites",
-             "test-share:icma:sitemap_validators", "test-share:icma:run_marks"}  # newsarchive/validators.py
+             "test-share:icma:sitemap_validators", "test-share:icma:run_marks",  # newsarchive/validators.py
+             "test-share:icma:site_names"}  # site names learned from cited pages' <title> (newsarchive/state.py)
     assert "test-share:icma:seen" in left and left <= stays, "the finished run was cleared; only the state stays"
 
 

@@ -20,6 +20,8 @@ azertag.az    plain HTML; dateline without year in the first      visible ``23.1
               paragraph (``Bakı, 23 oktyabr, AZƏRTAC``)            (profile ``pages/sites/azertag_az``)
 bakivaxti.az  OpenGraph title only, ``<time datetime>``,          ``<time datetime>``
               ``rel="author"`` byline; home-page-only citations   ``2025-10-23T09:32:00+04:00``
+              (decoys: blog template, ``<h2>``, no OpenGraph,
+              ``<title>`` ``… | Oxucu bloqu | Bakı Vaxtı``)
 mia.az        microdata (``itemprop``); cited ``/w<id>/<slug>``   visible ``itemprop=datePublished``
               301-redirects to the dated URL                      ``12.07.2025 / 14:30``
 ============  ==================================================  ====================================
@@ -379,6 +381,8 @@ def render_azertag(app: SourceApp, post: Post) -> str:
 
 # -- bakivaxti.az: OpenGraph title + <time datetime> ---------------------------------------
 def render_bakivaxti(app: SourceApp, post: Post) -> str:
+    if post.key.startswith("decoy"):
+        return render_bakivaxti_blog(app, post)
     title = escape(post.title)
     byline = (f'<div class="post-author">{LABELS["az"]["author"]}: '
               f'<a rel="author" href="/author/{slugify(post.author)}">{escape(post.author)}</a></div>'
@@ -390,6 +394,23 @@ def render_bakivaxti(app: SourceApp, post: Post) -> str:
             f'<div class="post-body">{_paras_html(_dirty_paragraphs(app.host, post))}</div>{byline}</div>'
             f"{_related(app, post)}{_footer('Bakıvaxtı', post.lang)}")
     return _page(post.lang, head, body)
+
+
+#: The ``<title>`` of bakivaxti.az's reader blog: a section label and a site name no markup of the page states.
+BAKIVAXTI_BLOG_TITLE = "{title} | Oxucu bloqu | Bakı Vaxtı"
+
+
+def render_bakivaxti_blog(app: SourceApp, post: Post) -> str:
+    """bakivaxti.az's reader posts (the decoys icma never cites) keep its older blog template: no OpenGraph,
+    the headline in an ``<h2>``, and a ``<title>`` whose suffix only the site's other pages reveal."""
+    title = escape(post.title)
+    byline = (f'<div class="post-author">{LABELS["az"]["author"]}: {escape(post.author)}</div>'
+              if post.author else "")
+    body = (f"{_header('Bakıvaxtı', post.lang)}<div class=\"blog-post\"><h2 class=\"blog-title\">{title}</h2>"
+            f'<time datetime="{post.published_at.isoformat()}">{post.published_at:%d.%m.%Y %H:%M}</time>'
+            f'<div class="post-body">{_paras_html(_dirty_paragraphs(app.host, post))}</div>{byline}</div>'
+            f"{_related(app, post)}{_footer('Bakıvaxtı', post.lang)}")
+    return _page(post.lang, f"<title>{BAKIVAXTI_BLOG_TITLE.format(title=title)}</title>", body)
 
 
 # -- mia.az: microdata ---------------------------------------------------------------------

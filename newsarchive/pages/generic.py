@@ -10,7 +10,9 @@ profiles name themselves ``profile:<site>``):
   ``og:title`` / ``twitter:title`` → microdata ``headline``, entities decoded;
   the page's ``<h1>`` when it agrees with them (the on-page headline, not the
   SEO title), else the structured title without site name and section labels;
-  the only ``<h1>`` → ``<title>`` → trafilatura's title.
+  the only ``<h1>`` → ``<title>`` → trafilatura's title. Site names also come
+  from the caller (``known_site_names``: learned from the ``<title>`` of the
+  site's other pages, :mod:`~newsarchive.pages.site_names`).
 - **body** (:mod:`~newsarchive.pages.body`): trafilatura (recall-leaning, tables,
   link density), pruned of page furniture; the full extraction when the fast
   one is short or a login wall; JSON-LD ``articleBody`` when it is the fuller
@@ -143,6 +145,9 @@ class GenericArticlePage:
     html: str | bytes
     headers: Mapping[str, str] | None = None
     """Response headers; only ``Content-Type`` is read, to decode *html* given as bytes."""
+    known_site_names: tuple[str, ...] = ()
+    """The site's names and section labels learned from the ``<title>`` of its other pages
+    (:mod:`newsarchive.pages.site_names`): cut from the title's ends like the host's own label."""
 
     # -- parsed inputs (each computed once) ------------------------------------------
     @cached_property
@@ -261,7 +266,7 @@ class GenericArticlePage:
             structured.append(("meta", value))
         page_title = decode(self.selector.xpath("//title//text()").get())
         title, method, flag = choose_title(structured, self.h1s[:3], self.site_names, page_title,
-                                           exact_names=self.host_names)
+                                           exact_names=[*self.host_names, *self.known_site_names])
         if flag:
             self.flag(flag)
         if title:

@@ -10,7 +10,8 @@ and ``<title>``, entities already decoded, and returns ``(title, method, flag)``
 - otherwise the structured title, with site names and section labels cut off
   (:func:`strip_site`): segments around `` | `` `` - `` `` – `` `` — `` `` :: ``
   `` » `` that are the site's name (``og:site_name``, the JSON-LD publisher, the
-  host's label, what ``<title>`` adds around the ``<h1>``: :func:`title_site_names`)
+  host's label, what ``<title>`` adds around the ``<h1>``: :func:`title_site_names`,
+  what the ``<title>`` of the site's other pages share: :mod:`~newsarchive.pages.site_names`)
   or that the ``<h1>`` does not contain;
 - flag ``title_h1_unrelated`` when the page has one ``<h1>`` that shares almost
   nothing with the structured title.
@@ -63,7 +64,7 @@ def _fold(text: str) -> str:
 
 def _is_site(segment: str, site_names: Sequence[str], exact_names: Sequence[str] = ()) -> bool:
     """*segment* is a site name: one of *site_names*, or contains one with a few more letters
-    (``The Orbit Review`` for ``orbitreview``), or is one of *exact_names* (host labels) itself."""
+    (``The Orbit Review`` for ``orbitreview``), or is one of *exact_names* (host labels, learned names) itself."""
     folded = _fold(segment)
     if not folded:
         return True
