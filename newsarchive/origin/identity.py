@@ -110,9 +110,11 @@ def origin_key(url: str, declared: str | None = None) -> str:
 
 
 def declared_url(html: str, base_url: str) -> str | None:
-    """The URL a page names for itself: ``<link rel=canonical>``, else ``og:url``; ``None`` without one."""
+    """The URL a page names for itself: ``<link rel=canonical>``, else ``og:url``; ``None`` without one.
+    Only the ``<head>`` is read when the page has one (that is where both belong)."""
+    end = html.lower().find("</head")
     try:
-        head = Selector(text=html)
+        head = Selector(text=html[:end] if end > 0 else html)
     except (ValueError, TypeError):
         return None
     for link in head.xpath("//link[@rel][@href]"):
