@@ -129,6 +129,9 @@ class Original:
     tried: set[str] = field(default_factory=set)
     """URLs requested for it (canonical), so a hand-over never repeats one."""
     outcome: Outcome | None = None
+    in_flight: bool = False
+    """A request for it is out. Not in flight and no outcome: a replay found none of the URLs tried
+    in the archive; its records wait for a citation under another URL (or the end of the replay)."""
 
 
 class OriginFollower:
@@ -195,6 +198,10 @@ class OriginFollower:
         """Request the original *citation* names, unless this run has it already or is fetching it."""
         key = origin_key(citation.url)
         original = self.originals.get(key)
+        if original is not None and original.outcome is None and not original.in_flight \
+                and canonical_url(citation.url) not in original.tried:
+            yield self._origin_request(citation, original)  # a replay: this URL may be the one the runs fetched
+            return
         if original is not None:
             self.stats.inc_value("newsarchive/origin/identity/shared")
             if original.outcome is not None:
@@ -210,6 +217,7 @@ class OriginFollower:
 
     def _origin_request(self, citation: Citation, original: Original) -> scrapy.Request:
         original.tried.add(canonical_url(citation.url))
+        original.in_flight = True
         self.stats.inc_value("newsarchive/origin/identity/requested")
         return scrapy.Request(
             citation.url, callback=self.parse_origin, errback=self.origin_failed, dont_filter=True, priority=10,
@@ -233,9 +241,10 @@ class OriginFollower:
         """Emit the records waiting for *original* with *outcome*; kept for later citations unless ``None``
         (an outcome of this request only: a callback error, a dropped request)."""
         waiting, original.waiting = [leader, *original.waiting], []
+        original.in_flight = False
         if outcome is None:
-            if self.originals.get(original.key) is original:
-                del self.originals[original.key]
+            for key in [k for k, o in self.originals.items() if o is original]:
+                del self.originals[key]
             return
         original.outcome = outcome
         for citation in waiting:
@@ -312,7 +321,8 @@ class OriginFollower:
                 original.waiting.append(leader)
                 yield self._origin_request(untried[0], original)
                 return
-            yield from self._release(original, leader, "not_attempted", notes.NOT_IN_ARCHIVE)
+            original.in_flight = False  # none of its URLs so far: wait for another citation of it
+            original.waiting.append(leader)
             return
         elif failure.check(HttpError) and failure.value.response.status in NOT_FOUND_CODES:
             status = "not_found"
@@ -498,12 +508,15 @@ class OriginFollower:
         for site in self.sites.values():
             site.pending.clear()
             site.done = True
-        for key in [k for k, original in self.originals.items() if original.outcome is None]:
-            self.originals[key].waiting.clear()  # released below, with every parked record
-            del self.originals[key]
         outputs: list[Any] = []
+        for key in [k for k, original in self.originals.items() if original.outcome is None]:
+            original = self.originals.pop(key)
+            for citation in original.waiting if not original.in_flight else ():  # a replay: in no capture
+                outputs += self._settle(citation.item, "not_attempted", notes.NOT_IN_ARCHIVE)
+            original.waiting.clear()  # the others are released below, with every parked record
         for item in lost:
-            outputs += self._settle(item, "not_attempted", notes.RUN_ENDED)
+            if id(item) in self.parked:
+                outputs += self._settle(item, "not_attempted", notes.RUN_ENDED)
         self.emit_now(outputs)
         raise DontCloseSpider
 
