@@ -213,3 +213,68 @@ def test_an_archived_origin_gets_its_key_when_the_database_migrates(tmp_path: Pa
         assert attempts and all(key == origin_key(url) for url, key in attempts)
     finally:
         db.close()
+
+
+# -- the follower's hand-over in a replay (the runs fetched the original under another URL) ------------
+
+def follower_and_records() -> tuple[Any, list[Any]]:
+    from scrapy.utils.test import get_crawler
+
+    from newsarchive.items import Article
+    from spiders.icma import IcmaSpider
+    from spiders.origins import OriginFollower
+
+    follower = OriginFollower(get_crawler(IcmaSpider, settings_dict={
+        "NEWSARCHIVE_INCREMENTAL": False, "NEWSARCHIVE_ORIGIN_MAX_REQUESTS_PER_DOMAIN": 10}))
+    cited = ("https://apa.az/az/xeber/siyaset/bir-880001?utm_source=icma.az",
+             "https://www.apa.az/az/xeber/siyaset/iki-880001", "http://apa.az/az/xeber/idman/uc-880001")
+    records = [Article(url=f"https://icma.az/news/xeber-{n}", source_url=url, body="Mətn burada.")
+               for n, url in enumerate(cited, 1)]
+    return follower, records
+
+
+APA_PAGE = ('<html><head><title>Bir - APA</title><meta property="og:title" content="Bir xəbər">'
+            '<meta property="og:url" content="https://apa.az/az/xeber/siyaset/bir-880001"></head>'
+            '<body><h2>Bir xəbər</h2><div class="texts"><p>Mətn burada, uzun bir cümlə ilə.</p></div></body></html>')
+
+
+def replay_miss(request: Any) -> Any:
+    from twisted.python.failure import Failure
+
+    from newsarchive.replay import ReplayMissError
+
+    failure = Failure(ReplayMissError(request.url))
+    failure.request = request  # type: ignore[attr-defined]
+    return failure
+
+
+def answer(follower: Any, request: Any) -> list[Any]:
+    from scrapy.http import HtmlResponse
+
+    response = HtmlResponse(url=request.url, body=APA_PAGE.encode(), encoding="utf-8", request=request)
+    return list(follower.parse_origin(response, **request.cb_kwargs))
+
+
+def test_a_replay_asks_for_the_url_the_runs_fetched_of_an_original() -> None:
+    from scrapy import Request
+
+    follower, (first, second, third) = follower_and_records()
+    [request] = list(follower.follow(first))
+    assert list(follower.follow(second)) == []  # the same original: waits for the first download
+    [handed] = list(follower.origin_failed(replay_miss(request)))  # not in the archive under the first URL
+    assert isinstance(handed, Request) and handed.url == second.source_url
+    emitted = answer(follower, handed)
+    assert {r.url for r in emitted} == {first.url, second.url}
+    assert {(r.origin_status, r.origin.key) for r in emitted} == {("ok", "id:apa.az/az/880001")}
+    assert emitted[0].origin is not emitted[1].origin  # each record its own copy
+    [taken] = list(follower.follow(third))  # a third URL of it: no request, the outcome of the download
+    assert taken is third and (taken.origin_status, taken.origin.key) == ("ok", "id:apa.az/az/880001")
+
+
+def test_a_replay_miss_waits_for_another_citation_of_the_original() -> None:
+    follower, (first, second, _) = follower_and_records()
+    [request] = list(follower.follow(first))
+    assert list(follower.origin_failed(replay_miss(request))) == []  # no other URL known yet: it waits
+    [again] = list(follower.follow(second))  # cited under another URL: that one is asked for
+    assert again.url == second.source_url
+    assert {r.url for r in answer(follower, again)} == {first.url, second.url}
