@@ -27,7 +27,11 @@ from newsarchive.archive.warc import iter_records
 from newsarchive.mirror import MirrorServer, MirrorSite
 from newsarchive.mirror.content import MirrorConfig
 from newsarchive.origin.identity import declared_url, origin_key
+from tests import pg
 from tests.crawl import CrawlResult, run_crawl
+
+postgres_url = pg.postgres_url
+pg_database = pg.pg_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "schema/article.schema.json").read_text())
@@ -278,3 +282,52 @@ def test_a_replay_miss_waits_for_another_citation_of_the_original() -> None:
     [again] = list(follower.follow(second))  # cited under another URL: that one is asked for
     assert again.url == second.source_url
     assert {r.url for r in answer(follower, again)} == {first.url, second.url}
+
+
+# -- the database, SQLite and PostgreSQL ------------------------------------------------------------
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    url: str = request.getfixturevalue("pg_database")
+    return url
+
+
+def cited_record(n: int, cited: str, status: str = "ok", fetched_at: str = "2025-10-23T08:00:00Z") -> dict[str, Any]:
+    from dataclasses import asdict
+
+    from newsarchive.items import Article, Origin
+
+    origin = Origin(url="https://apa.az/az/xeber/siyaset/bir-880001", title="Bir", body="Mətn", site="apa.az",
+                    key=origin_key(cited)) if status == "ok" else None
+    return asdict(Article(url=f"https://icma.az/news/xeber-{n}", article_id=str(n), kind="news", lang="az",
+                          title="Başlıq", body="Mətn", source_url=cited, origin=origin,
+                          origin_url=origin.url if origin else None, origin_status=status,  # type: ignore[arg-type]
+                          origin_method="link" if origin else None, fetched_at=fetched_at,
+                          content_hash="sha256:" + "0" * 64))
+
+
+def test_the_key_is_stored_exported_and_kept(db_url: str) -> None:
+    store = ArticleStore.from_url(db_url)
+    store.open()
+    try:
+        first = cited_record(1, "https://apa.az/az/xeber/siyaset/bir-880001?utm_source=x")
+        second = cited_record(2, "http://www.apa.az/az/xeber/idman/iki-880001")
+        for record in (first, second):
+            assert store.upsert(record) == "new"
+        # a later capture whose origin download failed keeps the archived original and its key
+        store.upsert(cited_record(1, first["source_url"], "unreachable", "2025-10-24T08:00:00Z"))
+        store.commit()
+        conn: Any = store.conn
+        rows = conn.execute(store.backend.sql("SELECT article_url FROM origins WHERE origin_key = ? "
+                                              "ORDER BY article_url"), ("id:apa.az/az/880001",)).fetchall()
+        assert [r[0] for r in rows] == ["https://icma.az/news/xeber-1", "https://icma.az/news/xeber-2"]
+        exported = {r["url"]: r for r in store.iter_articles()}
+        assert {r["origin"]["key"] for r in exported.values()} == {"id:apa.az/az/880001"} and len(exported) == 2
+        assert exported["https://icma.az/news/xeber-2"] == second
+        attempts = [e for e in store.iter_history() if e["type"] == "origin_attempt"]
+        assert [(e["status"], e["origin_key"]) for e in attempts] == [
+            ("ok", "id:apa.az/az/880001"), ("unreachable", None), ("ok", "id:apa.az/az/880001")]
+    finally:
+        store.close()
