@@ -20,8 +20,8 @@ OriginMethod = Literal["link", "matched"]
 
 #: Version of the record's shape (``MAJOR.MINOR``): additive changes (a new optional field) raise
 #: the minor number; anything else a new major number with an upgrade note in the README. Records
-#: of release 8d32d38 and earlier carry no version and are ``1.0``.
-SCHEMA_VERSION = "1.1"
+#: of release 8d32d38 and earlier carry no version and are ``1.0``; ``1.2`` added ``origin.key``.
+SCHEMA_VERSION = "1.2"
 
 
 @dataclass(kw_only=True)
@@ -72,6 +72,12 @@ class Origin:
     flags: list[str] = field(default_factory=list)
     """Disagreements between sources on the page: ``date_disagrees`` (structured
     and visible dates more than a day apart), ``title_h1_unrelated``."""
+
+    key: str | None = None
+    """The original's identity (:func:`newsarchive.origin.identity.origin_key`): the same for
+    every URL of one original (tracking parameters, ``http``/``https``, ``www.``, another slug
+    with the same article id on a site whose ids are known, the page's own canonical URL):
+    ``id:<host>/[<scope>/]<id>`` or ``url:<canonical URL without scheme>``."""
 
 
 @dataclass(kw_only=True)

@@ -12,6 +12,18 @@ RSS/Atom feeds and the home page — fetched once per site and run; records wait
 for those lists (never longer than their download timeouts) and are then matched
 by title within a time window (``origin_method = "matched"``).
 
+**One original, one download per run.** Each cited original has an identity key
+(:func:`newsarchive.origin.identity.origin_key`: tracking parameters, scheme and ``www.``
+do not count, nor the slug where the site's article id is known). The first record
+citing an original sends the request; a record citing the same original under
+another URL waits for that request (or takes its outcome when it is already in)
+instead of downloading it again: it gets its own copy of the origin, its own
+``origin_method`` and ``origin_similarity``, the same ``origin.key``, ``origin_url``
+and, when the download failed, the same status and note. After the download the
+page's own canonical URL (``<link rel=canonical>``/``og:url`` on the same site) is
+a key of the original too. In a replay, a request the runs never made (they
+fetched another URL of the same original) hands over to the next waiting URL.
+
 Every record that enters :meth:`OriginFollower.follow` is *parked* until it is
 emitted, exactly once, whatever happens to its requests: an errback, an
 exception in a callback (``origin_note = "callback_error"``), a request that a
@@ -23,6 +35,7 @@ waiting (``spider_idle``: ``run_ended``). Every non-``ok`` record carries an
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -40,6 +53,7 @@ from newsarchive.middlewares.records import PARKED_META
 from newsarchive.netpolicy import BlockedURLError, NetPolicy
 from newsarchive.normalize.dates import parse_datetime
 from newsarchive.origin import notes
+from newsarchive.origin.identity import declared_url, origin_key
 from newsarchive.origin.listing import Candidate, parse_feed, parse_listing_html, parse_sitemap
 from newsarchive.origin.match import best_match
 from newsarchive.origin.similarity import origin_similarity
@@ -56,7 +70,7 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from scrapy.statscollectors import StatsCollector
 
-    from newsarchive.items import Article
+    from newsarchive.items import Article, Origin
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +167,43 @@ class SiteNameMemory:
         logger.error("Learned site names not kept in the state store: %(error)s", {"error": exc})
 
 
+@dataclass
+class Citation:
+    """One record waiting for a cited original, and how it cites it."""
+
+    item: Article
+    url: str
+    method: str
+    score: float | None = None
+    feed_date: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What fetching an original gave: the status, and for ``ok`` the page's origin (before a feed date)."""
+
+    status: str
+    note: str | None = None
+    origin: Origin | None = None
+    url: str | None = None
+    """The final URL, canonicalised (``origin_url``)."""
+
+
+@dataclass
+class Original:
+    """One cited original in this run: its request, the records waiting for it, what it gave."""
+
+    key: str
+    waiting: list[Citation] = field(default_factory=list)
+    """Records citing it besides the one whose request is out."""
+    tried: set[str] = field(default_factory=set)
+    """URLs requested for it (canonical), so a hand-over never repeats one."""
+    outcome: Outcome | None = None
+    in_flight: bool = False
+    """A request for it is out. Not in flight and no outcome: a replay found none of the URLs tried
+    in the archive; its records wait for a citation under another URL (or the end of the replay)."""
+
+
 class OriginFollower:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
@@ -168,6 +219,8 @@ class OriginFollower:
         self.sites: dict[str, SiteLists] = {}
         self.requests_per_domain: dict[str, int] = {}
         self.site_names = SiteNameMemory(crawler)
+        self.originals: dict[str, Original] = {}
+        """Identity key → the original fetched (or being fetched) in this run."""
         self.parked: dict[int, Article] = {}
         """Records between :meth:`follow` and their emission (id → record; the dict keeps them alive)."""
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
@@ -209,37 +262,109 @@ class OriginFollower:
         if urlsplit(url).path.strip("/") == "" and not urlsplit(url).query:
             yield from self._match_on_site(item, host, url)
             return
-        if not self._budget(host):
-            yield from self._settle(item, "not_attempted", notes.DOMAIN_CAP)
-            return
-        yield self._origin_request(url, item, method="link")
+        yield from self._fetch(Citation(item, url, "link"), host)
 
     # -- deep links ---------------------------------------------------------------------
-    def _origin_request(self, url: str, item: Article, *, method: str, score: float | None = None,
-                        feed_date: str | None = None) -> scrapy.Request:
+    def _fetch(self, citation: Citation, host: str) -> Iterator[Any]:
+        """Request the original *citation* names, unless this run has it already or is fetching it."""
+        key = origin_key(citation.url)
+        original = self.originals.get(key)
+        if original is not None and original.outcome is None and not original.in_flight \
+                and canonical_url(citation.url) not in original.tried:
+            yield self._origin_request(citation, original)  # a replay: this URL may be the one the runs fetched
+            return
+        if original is not None:
+            self.stats.inc_value("newsarchive/origin/identity/shared")
+            if original.outcome is not None:
+                yield from self._apply(original.outcome, citation)
+            else:
+                original.waiting.append(citation)
+            return
+        if not self._budget(host):
+            yield from self._settle(citation.item, "not_attempted", notes.DOMAIN_CAP)
+            return
+        original = self.originals[key] = Original(key)
+        yield self._origin_request(citation, original)
+
+    def _origin_request(self, citation: Citation, original: Original) -> scrapy.Request:
+        original.tried.add(canonical_url(citation.url))
+        original.in_flight = True
+        self.stats.inc_value("newsarchive/origin/identity/requested")
         return scrapy.Request(
-            url, callback=self.parse_origin, errback=self.origin_failed, dont_filter=True, priority=10,
-            cb_kwargs={"item": item, "method": method, "score": score, "feed_date": feed_date},
-            meta={"handle_httpstatus_list": list(NOT_FOUND_CODES), "newsarchive_origin": True, PARKED_META: True},
+            citation.url, callback=self.parse_origin, errback=self.origin_failed, dont_filter=True, priority=10,
+            cb_kwargs={"item": citation.item, "method": citation.method, "score": citation.score,
+                       "feed_date": citation.feed_date},
+            meta={"handle_httpstatus_list": list(NOT_FOUND_CODES), "newsarchive_origin": True, PARKED_META: True,
+                  "newsarchive_origin_key": original.key},
         )
 
+    def _original_of(self, request: scrapy.Request) -> Original:
+        """The original a request fetches (a fresh one for a request made before the key was known)."""
+        key = request.meta.get("newsarchive_origin_key") or origin_key(request.url)
+        return self.originals.setdefault(key, Original(key))
+
+    def _leader(self, request: scrapy.Request) -> Citation:
+        kwargs = request.cb_kwargs
+        return Citation(kwargs["item"], request.url, kwargs.get("method") or "link", kwargs.get("score"),
+                        kwargs.get("feed_date"))
+
+    def _finish(self, original: Original, leader: Citation, outcome: Outcome | None) -> Iterator[Any]:
+        """Emit the records waiting for *original* with *outcome*; kept for later citations unless ``None``
+        (an outcome of this request only: a callback error, a dropped request)."""
+        waiting, original.waiting = [leader, *original.waiting], []
+        original.in_flight = False
+        if outcome is None:
+            for key in [k for k, o in self.originals.items() if o is original]:
+                del self.originals[key]
+            return
+        original.outcome = outcome
+        for citation in waiting:
+            yield from self._apply(outcome, citation)
+
+    def _release(self, original: Original, leader: Citation, status: str, note: str) -> Iterator[Any]:
+        """The request of *original* came to nothing of its own: its records go with *status*/*note*."""
+        waiting = [leader, *original.waiting]
+        yield from self._finish(original, leader, None)
+        for citation in waiting:
+            yield from self._settle(citation.item, status, note)
+
+    def _apply(self, outcome: Outcome, citation: Citation) -> Iterator[Article]:
+        item = citation.item
+        if outcome.status == "ok" and outcome.origin is not None:
+            origin = copy.deepcopy(outcome.origin)  # each record its own (the pipelines normalise in place)
+            apply_feed_date(origin, citation.feed_date)  # matched: the feed item's time when the page has none
+            item.origin = origin
+            item.origin_url = outcome.url
+            item.origin_method = citation.method  # type: ignore[assignment]
+            item.origin_similarity = round(origin_similarity(item.body or "", origin.body or ""), 4)
+            if citation.score is not None:
+                self.stats.max_value("newsarchive/origin/match_score_max", citation.score)
+        yield from self._settle(item, outcome.status, outcome.note)
+
     def parse_origin(self, response: Response, item: Article, method: str, score: float | None,
-                     feed_date: str | None = None) -> Iterator[Article]:
-        yield from self._guard(self._parse_origin(response, item, method, score, feed_date),
-                               lambda: self._settle(item, "not_attempted", notes.CALLBACK_ERROR),
+                     feed_date: str | None = None) -> Iterator[Any]:
+        request = response.request
+        assert request is not None
+        original, leader = self._original_of(request), self._leader(request)
+        yield from self._guard(self._parse_origin(response, original, leader),
+                               lambda: self._release(original, leader, "not_attempted", notes.CALLBACK_ERROR),
                                "parse_origin", response.url)
 
-    def _parse_origin(self, response: Response, item: Article, method: str, score: float | None,
-                      feed_date: str | None) -> Iterator[Article]:
+    def _parse_origin(self, response: Response, original: Original, leader: Citation) -> Iterator[Any]:
         html = response_text(response, self.stats)
         if response.status in NOT_FOUND_CODES or not html:
-            yield from self._settle(item, "not_found", f"http_{response.status}" if html else notes.EMPTY_PAGE)
+            yield from self._finish(original, leader, Outcome(
+                "not_found", f"http_{response.status}" if html else notes.EMPTY_PAGE))
             return
         final_url = canonical_url(response.url)
         page_cls = page_for(final_url, response.meta.get("newsarchive_fetched_at"))  # the capture's profile version
         names = self.site_names.names_for(final_url, html)  # the <title> of the site's pages so far, this one included
-        origin = page_cls(url=final_url, html=html, known_site_names=names).to_item()
-        apply_feed_date(origin, feed_date)  # a matched citation: the feed item's time when the page has none
+        found = page_cls(url=final_url, html=html, known_site_names=names).to_item()
+        found.key = origin_key(final_url, declared_url(html, final_url))
+        for key in (found.key, origin_key(final_url)):  # what the page says it is names it too
+            self.originals.setdefault(key, original)
+        origin = copy.deepcopy(found)
+        apply_feed_date(origin, leader.feed_date)  # counted as the leading record has it
         for name, how in origin.field_methods.items():  # the run report's share of each method, overall and per site
             self.stats.inc_value(f"newsarchive/origin/method/{name}/{how}")
             self.stats.inc_value(f"newsarchive/origin/method_by_site/{origin.site}/{name}/{how}")
@@ -247,35 +372,37 @@ class OriginFollower:
             self.stats.inc_value(f"newsarchive/origin/flag/{flag}")
         if not (origin.title or origin.body):
             self.stats.inc_value("newsarchive/origin/empty_page")
-            yield from self._settle(item, "not_found", notes.EMPTY_PAGE)
+            yield from self._finish(original, leader, Outcome("not_found", notes.EMPTY_PAGE))
             return
-        item.origin = origin
-        item.origin_url = final_url
-        item.origin_method = method  # type: ignore[assignment]
-        item.origin_similarity = round(origin_similarity(item.body or "", origin.body or ""), 4)
-        if score is not None:
-            self.stats.max_value("newsarchive/origin/match_score_max", score)
-        yield from self._settle(item, "ok", None)
+        yield from self._finish(original, leader, Outcome("ok", None, found, final_url))
 
-    def origin_failed(self, failure: Any) -> Iterator[Article]:  # a twisted Failure
-        item: Article = failure.request.cb_kwargs["item"]
-        yield from self._guard(self._origin_failed(failure, item),
-                               lambda: self._settle(item, "not_attempted", notes.CALLBACK_ERROR),
+    def origin_failed(self, failure: Any) -> Iterator[Any]:  # a twisted Failure
+        original, leader = self._original_of(failure.request), self._leader(failure.request)
+        yield from self._guard(self._origin_failed(failure, original, leader),
+                               lambda: self._release(original, leader, "not_attempted", notes.CALLBACK_ERROR),
                                "origin_failed", failure.request.url)
 
-    def _origin_failed(self, failure: Any, item: Article) -> Iterator[Article]:
+    def _origin_failed(self, failure: Any, original: Original, leader: Citation) -> Iterator[Any]:
         note = notes.failure_note(failure)
         if failure.check(BlockedURLError):
             status, note = "blocked", notes.POLICY
         elif failure.check(ReplayMissError):  # a replay: the runs never fetched it (over the cap, ...)
-            status, note = "not_attempted", notes.NOT_IN_ARCHIVE
+            untried = [c for c in original.waiting if canonical_url(c.url) not in original.tried]
+            if untried:  # the runs fetched this original under another URL a record cites: ask for that one
+                original.waiting.remove(untried[0])
+                original.waiting.append(leader)
+                yield self._origin_request(untried[0], original)
+                return
+            original.in_flight = False  # none of its URLs so far: wait for another citation of it
+            original.waiting.append(leader)
+            return
         elif failure.check(HttpError) and failure.value.response.status in NOT_FOUND_CODES:
             status = "not_found"
         else:
             status = "unreachable"
         logger.info("Origin %(status)s for %(url)s: %(error)s",
                     {"status": status, "url": failure.request.url, "error": failure.getErrorMessage()})
-        yield from self._settle(item, status, note)
+        yield from self._finish(original, leader, Outcome(status, note))
 
     # -- home-page-only citations -------------------------------------------------------
     def _match_on_site(self, item: Article, host: str, home: str) -> Iterator[Any]:
@@ -415,10 +542,7 @@ class OriginFollower:
             else:
                 yield from self._settle(item, "not_found", notes.NO_MATCH)
             return
-        if not self._budget(host):
-            yield from self._settle(item, "not_attempted", notes.DOMAIN_CAP)
-            return
-        yield self._origin_request(candidate.url, item, method="matched", score=score, feed_date=candidate.published)
+        yield from self._fetch(Citation(item, candidate.url, "matched", score, candidate.published), host)
 
     # -- records whose requests were lost ---------------------------------------------------
     def dropped(self, request: scrapy.Request, note: str) -> Iterator[Any]:
@@ -426,7 +550,9 @@ class OriginFollower:
         self.stats.inc_value(f"newsarchive/origin/dropped/{note}")
         logger.warning("Origin request dropped (%(note)s): %(url)s", {"note": note, "url": request.url[:300]})
         item = request.cb_kwargs.get("item")
-        if item is not None:
+        if item is not None and request.meta.get("newsarchive_origin_key"):
+            yield from self._release(self._original_of(request), self._leader(request), "not_attempted", note)
+        elif item is not None:
             yield from self._settle(item, "not_attempted", note)
         elif request.cb_kwargs.get("host") in self.sites:
             yield from self._list_done(request.cb_kwargs["host"], request)
@@ -455,8 +581,14 @@ class OriginFollower:
             site.pending.clear()
             site.done = True
         outputs: list[Any] = []
+        for key in [k for k, original in self.originals.items() if original.outcome is None]:
+            original = self.originals.pop(key)
+            for citation in original.waiting if not original.in_flight else ():  # a replay: in no capture
+                outputs += self._settle(citation.item, "not_attempted", notes.NOT_IN_ARCHIVE)
+            original.waiting.clear()  # the others are released below, with every parked record
         for item in lost:
-            outputs += self._settle(item, "not_attempted", notes.RUN_ENDED)
+            if id(item) in self.parked:
+                outputs += self._settle(item, "not_attempted", notes.RUN_ENDED)
         self.emit_now(outputs)
         raise DontCloseSpider
 

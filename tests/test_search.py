@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsarchive.archive.db import ArticleStore, for_dialect
-from newsarchive.archive.search import fts5_match, search, search_fold
+from newsarchive.archive.db import MIGRATIONS, ArticleStore, for_dialect
+from newsarchive.archive.search import SEARCH_MIGRATION, fts5_match, search, search_fold
 from newsarchive.items import Article, Origin
 from tests import pg
 
@@ -127,15 +127,17 @@ def test_sqlite_index_backfilled_and_deletes(tmp_path: Path) -> None:
     store.upsert(asdict(ARTICLES[3]))
     store.commit()
     conn: Any = store.conn
-    # undo the search migration, as in an archive written by the previous version
+    # undo the search migration and those after it, as in an archive written by the version before it
     for name in ("articles_fts_insert", "articles_fts_update", "articles_fts_delete", "origins_fts_insert",
                  "origins_fts_update", "origins_fts_delete"):
         conn.execute(f"DROP TRIGGER {name}")
     conn.execute("DROP VIEW article_list")
     conn.execute("DROP TABLE articles_fts")
     conn.execute("DROP TABLE articles_fts_keys")
-    version = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
-    conn.execute("DELETE FROM schema_version WHERE version = ?", (version,))
+    for table in ("origins", "origin_attempts"):  # 5: the cited originals' identity
+        conn.execute(f"DROP INDEX {table}_origin_key")
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN origin_key")
+    conn.execute("DELETE FROM schema_version WHERE version >= ?", (MIGRATIONS.index(SEARCH_MIGRATION) + 1,))
     store.close()
     store.open()  # migrates again
     assert found(store, "Qarabag") == {1}

@@ -25,12 +25,14 @@ Tables (a *capture* is one download of an article page, one record of the crawl)
   ``previous_hash`` (the content it replaced): ``scrapy export-db --history`` computes the
   diff from the previous revision;
 - ``origins``: one row per article (``article_url``): the archived original (``cited_url``,
-  ``status``, ``note``, ``method``, ``similarity`` and the fields of the record's ``origin``;
-  ``fetched_at``: the capture that stored it) and the latest attempt (``last_status``,
+  ``status``, ``note``, ``method``, ``similarity`` and the fields of the record's ``origin``,
+  ``origin.key`` as ``origin_key``: the original's identity, one for all its URLs, indexed, so
+  ``SELECT article_url FROM origins WHERE origin_key = ?`` lists every article citing one
+  original; ``fetched_at``: the capture that stored it) and the latest attempt (``last_status``,
   ``last_note``, ``last_attempt_at``), which may differ (an ``ok`` origin stays when a later
   attempt finds the site down);
 - ``origin_attempts``: one row per capture's origin outcome (``attempted_at``, ``status``,
-  ``note``, ``cited_url``, ``method``, ``similarity``, ``url``, ``content_hash``, ``stored``:
+  ``note``, ``cited_url``, ``method``, ``similarity``, ``url``, ``origin_key``, ``content_hash``, ``stored``:
   whether it became the archived origin); the origin's text (``title``, ``body``, ``author``,
   ``published_at_iso``, ``published_at_raw``, ``site``) only when an ``ok`` capture brought a
   new text: the origin's revisions;
@@ -90,7 +92,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import fields
 from datetime import UTC, date, datetime
 from typing import Any, Literal, Protocol
@@ -100,6 +102,7 @@ from zoneinfo import ZoneInfo
 from newsarchive.archive.search import SEARCH_MIGRATION
 from newsarchive.discovery import article_identity
 from newsarchive.items import Article, Origin
+from newsarchive.origin.identity import origin_key
 from newsarchive.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -117,7 +120,9 @@ ISO_COLUMNS = ("published_at", "fetched_at")
 #: Record field -> ``origins`` column.
 CITATION_COLUMNS = {"origin_url": "cited_url", "origin_status": "status", "origin_method": "method",
                     "origin_similarity": "similarity", "origin_note": "note"}
-ORIGIN_COLUMNS = tuple(CITATION_COLUMNS.values()) + ORIGIN_FIELDS
+#: Origin field -> ``origins`` column: the same name, but ``key`` is ``origin_key``.
+ORIGIN_FIELD_COLUMNS = {name: "origin_key" if name == "key" else name for name in ORIGIN_FIELDS}
+ORIGIN_COLUMNS = tuple(CITATION_COLUMNS.values()) + tuple(ORIGIN_FIELD_COLUMNS.values())
 #: Origin fields that are lists or objects, stored as JSON text.
 ORIGIN_JSON_FIELDS = frozenset({"authors", "field_methods", "flags"})
 #: Fields that change on every visit without making a new state of the article.
@@ -255,7 +260,28 @@ MIGRATIONS: list[list[str]] = [
     ],
     # 4: full-text search with Azerbaijani folding, kept in step by the database (newsarchive.archive.search)
     SEARCH_MIGRATION,
+    # 5: the cited original's identity (origin.key, newsarchive.origin.identity), indexed: every article
+    # citing one original is one query; filled in for archived origins by MIGRATION_STEPS[5]
+    [
+        "ALTER TABLE origins ADD COLUMN origin_key TEXT",
+        "ALTER TABLE origin_attempts ADD COLUMN origin_key TEXT",
+        "CREATE INDEX origins_origin_key ON origins (origin_key)",
+        "CREATE INDEX origin_attempts_origin_key ON origin_attempts (origin_key)",
+    ],
 ]
+
+
+def _fill_origin_keys(conn: Connection, sql: Callable[[str], str]) -> None:
+    """Migration 5: the identity of every archived original, from its URL (the page's own canonical URL,
+    which a crawl also reads, is not archived: such an original keeps its URL's key until a capture)."""
+    for table, key in (("origins", "article_url"), ("origin_attempts", "id")):
+        rows = conn.execute(f"SELECT {key}, url FROM {table} WHERE url IS NOT NULL AND origin_key IS NULL").fetchall()
+        for row_key, url in rows:
+            conn.execute(sql(f"UPDATE {table} SET origin_key = ? WHERE {key} = ?"), (origin_key(str(url)), row_key))
+
+
+#: Steps of a migration that SQL alone cannot do, run after its statements: number -> step.
+MIGRATION_STEPS: dict[int, Callable[[Connection, Callable[[str], str]], None]] = {5: _fill_origin_keys}
 
 
 class StoreError(Exception):
@@ -441,6 +467,8 @@ class ArticleStore:
                 for statement in statements:
                     if for_dialect(statement, self.backend.dialect):
                         conn.execute(statement.format(**self.backend.ddl))
+                if number in MIGRATION_STEPS:
+                    MIGRATION_STEPS[number](conn, self.backend.sql)
                 conn.execute(self.backend.sql("INSERT INTO schema_version (version) VALUES (?)"), (number,))
                 logger.info("Database %(url)s: schema migrated to version %(v)d",
                             {"url": self.display_url, "v": number})
@@ -673,10 +701,11 @@ class ArticleStore:
                  store: bool, new_text: bool) -> None:
         conn.execute(self.backend.sql(
             "INSERT INTO origin_attempts (article_url, attempted_at, status, note, cited_url, method, similarity, "
-            "url, content_hash, stored, title, body, author, published_at_iso, published_at_raw, site, recorded_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+            "url, origin_key, content_hash, stored, title, body, author, published_at_iso, published_at_raw, site, "
+            "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
             (url, self.ts(seen), citation["status"], citation.get("note"), citation.get("cited_url"),
-             citation.get("method"), citation.get("similarity"), citation.get("url"), new_hash, int(store),
+             citation.get("method"), citation.get("similarity"), citation.get("url"), citation.get("origin_key"),
+             new_hash, int(store),
              *((citation.get(c) for c in ("title", "body", "author", "published_at", "published_at_raw", "site"))
                if new_text else (None,) * 6), self.ts(now_iso())))
 
@@ -757,7 +786,7 @@ class ArticleStore:
                          ("fetched_at", "content_hash", "previous_hash", "title", "body", "warc_record_id")),
             "origin_attempt": ("origin_attempts", "attempted_at",
                                ("attempted_at", "status", "note", "cited_url", "method", "similarity", "url",
-                                "content_hash", "stored", "title", "body", "author", "published_at_iso",
+                                "origin_key", "content_hash", "stored", "title", "body", "author", "published_at_iso",
                                 "published_at_raw", "site")),
         }
         urls = [str(r[0]) for r in self._conn().execute("SELECT url FROM articles ORDER BY url").fetchall()]
@@ -866,10 +895,10 @@ def split_record(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
     origin = record.get("origin")
     if origin is not None and not isinstance(origin, dict):
         raise RecordError(f"{url}: origin is not an object: {type(origin).__name__}")
-    for name in ORIGIN_FIELDS:
-        citation[name] = (origin or {}).get(name)
-        if name in ORIGIN_JSON_FIELDS and citation[name] is not None:
-            citation[name] = json.dumps(citation[name], ensure_ascii=False, sort_keys=True)
+    for name, column in ORIGIN_FIELD_COLUMNS.items():
+        citation[column] = (origin or {}).get(name)
+        if name in ORIGIN_JSON_FIELDS and citation[column] is not None:
+            citation[column] = json.dumps(citation[column], ensure_ascii=False, sort_keys=True)
     return article, citation
 
 
@@ -890,8 +919,9 @@ def join_record(row: Sequence[Any]) -> dict[str, Any]:
     flat["origin_status"] = flat["origin_status"] or "not_attempted"
     flat["schema_version"] = flat["schema_version"] or FIRST_SCHEMA_VERSION
     # origin.url is required in the record: no url, no extracted origin
-    flat["origin"] = {name: (json.loads(citation[name]) if name in ORIGIN_JSON_FIELDS and citation[name] else
-                             citation[name]) for name in ORIGIN_FIELDS} if citation["url"] is not None else None
+    flat["origin"] = {name: (json.loads(citation[column]) if name in ORIGIN_JSON_FIELDS and citation[column] else
+                             citation[column]) for name, column in ORIGIN_FIELD_COLUMNS.items()
+                      } if citation["url"] is not None else None
     return {name: flat.get(name) for name in ARTICLE_FIELDS}
 
 

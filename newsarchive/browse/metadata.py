@@ -103,7 +103,7 @@ def _article_columns() -> dict[str, str]:
 def _origin_columns() -> dict[str, str]:
     names = {"article_url": "article_url"}
     names.update({column: f"Article.{field}" for field, column in db.CITATION_COLUMNS.items()})
-    names.update({c: f"Origin.{c}" for c in db.ORIGIN_FIELDS})
+    names.update({column: f"Origin.{name}" for name, column in db.ORIGIN_FIELD_COLUMNS.items()})
     return _columns(names)
 
 

@@ -29,11 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--life", action="store_true",
                         help="life mode: edits accumulate, articles get deleted, cited sites go down (soak tests)")
     parser.add_argument("--markup", type=int, default=0, help="1: the article pages' redesign (layout drift)")
+    parser.add_argument("--variants", action="store_true",
+                        help="some originals cited by several articles under other URLs (utm, http, www., slug)")
     parser.add_argument("--faults", default="{}", help='JSON: {"/path-prefix": {"status": 503, "times": 2}}')
     args = parser.parse_args(argv)
     faults = {prefix: FaultRule(**spec) for prefix, spec in json.loads(args.faults).items()}
     config = MirrorConfig(seed=args.seed, articles=args.articles, epoch=args.epoch, life=args.life,
-                          markup=args.markup, sitemap_size=args.sitemap_size)
+                          markup=args.markup, sitemap_size=args.sitemap_size, variants=args.variants)
     server = serve(config, host=args.host, port=args.port, faults=faults)
     url = f"http://{args.host}:{server.server_address[1]}"
     print(url, flush=True)

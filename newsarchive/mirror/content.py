@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -89,6 +89,18 @@ CASE_EXPECTED: dict[str, tuple[str, str | None]] = {
     "report_500": ("unreachable", None), "unreachable": ("unreachable", None),
     "private": ("blocked", None), "ftp": ("blocked", None),
     "story": ("not_attempted", None),
+}
+
+#: Variants mode: position in the case cycle -> (position of the article whose original it cites, how).
+#: ``utm``/``http``/``www``: that original's URL with tracking parameters, over http, with ``www.``;
+#: ``slug``: its URL with this article's slug (same article id; the site serves any slug);
+#: ``short``: mia.az's short form ``/w<id>/<slug>`` with this article's slug (301 to the dated URL);
+#: ``old_slug``: report.az (no id in its URLs) under this article's slug, served with a canonical
+#: link naming the original's URL; ``same_number``: bakivaxti.az deep links to two *different* posts
+#: published in the same second (their URLs end in the same number, which is not an id).
+VARIANT_CITATIONS: dict[int, tuple[int, str]] = {
+    6: (1, "utm"), 15: (1, "http"), 21: (1, "www"), 26: (1, "slug"),
+    20: (8, "slug"), 25: (18, "short"), 10: (0, "old_slug"), 33: (29, "same_number"),
 }
 
 AZ_ATTRIBUTIONS = (
@@ -220,6 +232,8 @@ class MirrorConfig:
     pages carry characters no database stores (lone surrogates, NUL) in their JSON-LD."""
     markup: int = 0
     """0: icma's layouts (templates 0-3); 1: a redesign (no counters, no author line, body in a new container)."""
+    variants: bool = False
+    """Some originals are cited by several articles under other URLs of theirs (:data:`VARIANT_CITATIONS`)."""
 
 
 class MirrorSite:
@@ -277,7 +291,7 @@ class MirrorSite:
                 art = self.article(k)
                 for url in (art.source_url, art.expected_origin_url,
                             art.origin.url if art.origin else None):
-                    if url and urlsplit(url).hostname == host:
+                    if url and (urlsplit(url).hostname or "").removeprefix("www.") == host:
                         index.setdefault(urlsplit(url).path, k)
         found = index.get(path)
         return None if found is None else self.article(found)
@@ -366,7 +380,7 @@ class MirrorSite:
         shown = _aggregator_cut(rng, origin_paragraphs)
         templates = ATTRIBUTIONS[lang]
         status, method = CASE_EXPECTED[case]
-        return MirrorArticle(
+        art = MirrorArticle(
             k=k, url=f"https://{ICMA_HOST}{path}", path=path, article_id=article_id, kind=kind,
             lang=lang, category=category, title=title, paragraphs=tuple(shown), author=author,
             views=rng.randint(0, 5000) + self.config.epoch * (k % 7), comments=rng.choice((0, 0, 0, 1, 2, 3, 5, 12)),
@@ -380,6 +394,42 @@ class MirrorSite:
             expected_origin_url=origin.url if origin is not None and status == "ok" else None,
             related=tuple(self._related(k)),
         )
+        return self._variant(art, slug) if self.config.variants else art
+
+    def _variant(self, art: MirrorArticle, slug: str) -> MirrorArticle:
+        """Variants mode: *art* cites another article's original under another URL (:data:`VARIANT_CITATIONS`)."""
+        cycle = len(CASE_CYCLE)
+        position = art.k % cycle
+        if position == 29 and art.k + 4 < len(self):  # the first post of a same_number pair: a deep link
+            return replace(art, source_url=art.origin.url if art.origin else art.source_url,
+                           expected_origin_method="link")
+        if position not in VARIANT_CITATIONS:
+            return art
+        cited_position, how = VARIANT_CITATIONS[position]
+        cited = self.article(art.k - position + cited_position)
+        if how == "same_number" and art.origin is not None and cited.origin is not None:
+            number = urlsplit(cited.origin.url).path.rsplit("-", 1)[-1]
+            own = replace(art.origin, url=art.origin.url.rsplit("-", 1)[0] + "-" + number,
+                          published_at=cited.origin.published_at)
+            return replace(art, origin=own, source_url=own.url, expected_origin_url=own.url,
+                           expected_origin_method="link")
+        origin = cited.origin
+        assert origin is not None, (art.k, how)
+        url = origin.url
+        if how == "utm":
+            url += "?utm_source=icma.az&utm_medium=referral&utm_campaign=xeber"
+        elif how == "http":
+            url = "http://" + url.removeprefix("https://")
+        elif how == "www":
+            url = url.replace("://", "://www.", 1)
+        elif how == "slug":
+            url = origin_url(origin.site, cited.k, slug, origin.lang, origin.published_at, cited.category)
+        elif how == "short":
+            url = f"http://www.mia.az/w{450_000 + cited.k}/{slug}"
+        elif how == "old_slug":
+            url = f"https://report.az/{cited.category}/{slug}/"
+        return replace(art, origin=origin, source_url=url,
+                       expected_origin_status="ok", expected_origin_method="link", expected_origin_url=origin.url)
 
     def _related(self, k: int) -> list[int]:
         rng = self.rng(k, "related")

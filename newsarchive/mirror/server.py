@@ -342,9 +342,9 @@ class MirrorServer:
 
     def __init__(self, articles: int = 60, *, seed: int = 2025, epoch: int = 0,
                  faults: dict[str, dict[str, Any]] | None = None, port: int = 0, life: bool = False,
-                 markup: int = 0, sitemap_size: int = 1000) -> None:
+                 markup: int = 0, sitemap_size: int = 1000, variants: bool = False) -> None:
         self.config = MirrorConfig(seed=seed, articles=articles, epoch=epoch, life=life, markup=markup,
-                                   sitemap_size=sitemap_size)
+                                   sitemap_size=sitemap_size, variants=variants)
         self.faults = faults or {}
         self.port = port
         """0: a free port; fixed when fault rules must name the mirror's own address."""
@@ -367,6 +367,8 @@ class MirrorServer:
             cmd += ["--faults", json.dumps(self.faults)]
         if self.config.life:
             cmd.append("--life")
+        if self.config.variants:
+            cmd.append("--variants")
         if self.config.sitemap_size != MirrorConfig.sitemap_size:
             cmd += ["--sitemap-size", str(self.config.sitemap_size)]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)

@@ -143,8 +143,10 @@ class SourceApp:
                 return Reply(500, "<html><body><h1>500 Internal Server Error</h1></body></html>")
             if art.case == "apa_404" or art.origin is None or art.origin.site != self.host:
                 return None
-            if path != urlsplit(art.origin.url).path:  # mia.az: the short cited URL
+            if path != urlsplit(art.origin.url).path and self.host == "mia.az":  # the short cited URL
                 return Reply(301, b"", headers={"Location": art.origin.url})
+            # another slug of the article (the mirror's variants mode): served as it is, the page naming
+            # its URL where the site does (report.az rel=canonical, apa.az og:url)
             post = Post.of(art.k, art.origin)
         body = self.render(self, post).encode("utf-8")
         etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
