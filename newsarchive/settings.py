@@ -288,9 +288,10 @@ NEWSARCHIVE_REDIS_OUTAGE_TIMEOUT = 30.0
 # Keep the frontier after a finished run (False: the last worker clears it).
 SCHEDULER_PERSIST = False
 
-# Sharded replay (``scrapy replay --workers N`` sets it in each worker): "k/N" replays the articles whose
-# URL hash falls in shard k of N (newsarchive.replay.ReplayShardMiddleware); empty: every article.
-NEWSARCHIVE_REPLAY_SHARD = ""
+# Sharded replay (``scrapy replay --workers N`` sets it in each worker): the file of this worker's share,
+# written by the parent (newsarchive.replay.ReplayShare: its articles, the records that answer its requests);
+# empty: an unsharded replay (every article, its own WARC index).
+NEWSARCHIVE_REPLAY_SHARE = ""
 
 # Database passwords (environment or settings, any form) are redacted from every log line from here on.
 secrets.install(globals())

@@ -40,8 +40,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import resource
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,8 +52,11 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import UsageError
 
 from newsarchive.archive.db import ArticleStore, StoreError
+from newsarchive.archive.warc import warc_paths
 from newsarchive.commands.crawl import Command as CrawlCommand
 from newsarchive.commands.inputs import check_warc_source
+from newsarchive.discovery import is_article_url
+from newsarchive.replay import ReplayIndex, split_shares
 
 if TYPE_CHECKING:
     import argparse
@@ -113,9 +119,44 @@ def feed_targets(feeds: dict[str, Any], *, data_dir: str, spider: str, stamp: st
     return targets
 
 
-def run_workers(warc: str, opts: argparse.Namespace, settings: Any, out_dir: Path) -> int:
-    """Run the replay as ``opts.workers`` shard processes, then join their feeds; the exit status (0 or 1)."""
+def write_shares(warc: str, count: int, is_article: Callable[[str], bool], folder: Path) -> list[Path]:
+    """Read the WARC files once (no HTML parsed) and write one share file per worker into ``folder/<k>/``."""
+    index = ReplayIndex.build(warc_paths(warc))
+    for path in index.rebuilt:
+        logger.warning("Replay: rewrote the CDXJ index of %(path)s (missing, unsorted or incomplete)", {"path": path})
+    paths: list[Path] = []
+    for share in split_shares(index, is_article, count):
+        path = folder / str(share.shard) / "share.pickle"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        share.write(path)
+        paths.append(path)
+    logger.info("Replay: %(urls)d URLs from %(files)d WARC files, %(articles)d articles over %(n)d workers",
+                {"urls": len(index), "files": index.files, "n": count,
+                 "articles": sum(1 for url in index.by_url if is_article(url))})
+    return paths
+
+
+def wait_all(procs: list[subprocess.Popen[bytes]], started: float) -> list[dict[str, Any]]:
+    """Wait for every worker; each one's exit status, CPU seconds (user + system) and wall seconds."""
+    results: dict[int, dict[str, Any]] = {}
+    by_pid = {proc.pid: k for k, proc in enumerate(procs)}
+    while len(results) < len(procs):
+        pid, status, usage = os.wait4(-1, 0)
+        if pid not in by_pid:
+            continue
+        k = by_pid[pid]
+        code = os.waitstatus_to_exitcode(status)
+        procs[k].returncode = code  # reaped here: Popen must not wait for it again
+        results[k] = {"worker": k, "exit": code, "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+                      "wall_seconds": round(time.monotonic() - started, 2)}
+    return [results[k] for k in range(len(procs))]
+
+
+def run_workers(warc: str, opts: argparse.Namespace, settings: Any, out_dir: Path,
+                is_article: Callable[[str], bool]) -> int:
+    """Run the replay as ``opts.workers`` worker processes, then join their feeds; the exit status (0 or 1)."""
     count = opts.workers
+    started = time.monotonic()
     if settings.getbool("NEWSARCHIVE_DATABASE_ENABLED") and settings.get("NEWSARCHIVE_DATABASE_URL"):
         store = ArticleStore.from_url(settings.get("NEWSARCHIVE_DATABASE_URL"))
         try:
@@ -129,38 +170,53 @@ def run_workers(warc: str, opts: argparse.Namespace, settings: Any, out_dir: Pat
     stamp = datetime.now(UTC).replace(microsecond=0).isoformat().replace(":", "-")
     targets = feed_targets(settings.getdict("FEEDS"), data_dir=data_dir, spider=opts.spider, stamp=stamp)
     runs_dir = Path(settings.get("NEWSARCHIVE_RUNS_DIR") or out_dir / "runs")
+    shares = write_shares(warc, count, is_article, out_dir / "workers")
+    prepared = time.monotonic() - started
     procs: list[subprocess.Popen[bytes]] = []
     parts: list[dict[str, Path]] = []
-    for k in range(count):
-        folder = out_dir / "workers" / str(k)
-        folder.mkdir(parents=True, exist_ok=True)
-        feeds = {target: folder / f"feed-{i}.jsonl{'.gz' if target.endswith('.gz') else ''}"
-                 for i, target in enumerate(targets)}
-        child_feeds = {str(path): {**{n: v for n, v in targets[target].items() if n != "uri_params"},
-                                   "overwrite": True} for target, path in feeds.items()}
-        cmd = [sys.executable, "-m", "scrapy", "replay", warc, "--spider", opts.spider,
-               "--output-dir", str(out_dir)]
-        if opts.into_live_database:
-            cmd.append("--into-live-database")
-        for name, value in (opts.spargs or {}).items():
-            cmd += ["-a", f"{name}={value}"]
-        if opts.loglevel:
-            cmd += ["-L", opts.loglevel]
-        if opts.nolog:
-            cmd.append("--nolog")
-        for item in opts.set or []:
-            cmd += ["-s", item]
-        for name, value in {
-            "NEWSARCHIVE_REPLAY_SHARD": f"{k}/{count}",
-            "FEEDS": json.dumps(child_feeds),
-            "NEWSARCHIVE_RUNS_DIR": str(runs_dir / f"worker-{k}"),
-            "NEWSARCHIVE_STATE_PATH": str(folder / "state.sqlite3"),
-            "NEWSARCHIVE_DATABASE_SPOOL": str(folder / "spool.jsonl"),
-        }.items():
-            cmd += ["-s", f"{name}={value}"]
-        procs.append(subprocess.Popen(cmd, env=os.environ.copy()))
-        parts.append(feeds)
-    codes = [proc.wait() for proc in procs]
+    try:
+        for k in range(count):
+            folder = out_dir / "workers" / str(k)
+            feeds = {target: folder / f"feed-{i}.jsonl{'.gz' if target.endswith('.gz') else ''}"
+                     for i, target in enumerate(targets)}
+            child_feeds = {str(path): {**{n: v for n, v in targets[target].items() if n != "uri_params"},
+                                       "overwrite": True} for target, path in feeds.items()}
+            cmd = [sys.executable, "-m", "scrapy", "replay", warc, "--spider", opts.spider,
+                   "--output-dir", str(out_dir)]
+            if opts.into_live_database:
+                cmd.append("--into-live-database")
+            for name, value in (opts.spargs or {}).items():
+                cmd += ["-a", f"{name}={value}"]
+            if opts.loglevel:
+                cmd += ["-L", opts.loglevel]
+            if opts.nolog:
+                cmd.append("--nolog")
+            for item in opts.set or []:
+                cmd += ["-s", item]
+            for name, value in {
+                "NEWSARCHIVE_REPLAY_SHARE": str(shares[k]),
+                "FEEDS": json.dumps(child_feeds),
+                "NEWSARCHIVE_RUNS_DIR": str(runs_dir / f"worker-{k}"),
+                "NEWSARCHIVE_STATE_PATH": str(folder / "state.sqlite3"),
+                "NEWSARCHIVE_DATABASE_SPOOL": str(folder / "spool.jsonl"),
+            }.items():
+                cmd += ["-s", f"{name}={value}"]
+            # a session of its own: with autogroup scheduling each worker gets its own CPU share
+            procs.append(subprocess.Popen(cmd, env=os.environ.copy(), start_new_session=True))
+            parts.append(feeds)
+        results = wait_all(procs, started)
+    finally:
+        for proc in procs:  # interrupted: the workers are not in our session, so stop them here
+            if proc.returncode is None:
+                proc.terminate()
+                proc.wait()
+    codes = [result["exit"] for result in results]
+    for result in results:
+        logger.info("Replay worker %(worker)d: exit %(exit)d, %(cpu_seconds).1f CPU s, %(wall_seconds).1f s", result)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    (out_dir / "workers" / "workers.json").write_text(json.dumps({
+        "workers": results, "prepare_seconds": round(prepared, 2),
+        "parent_cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2)}, indent=1) + "\n", encoding="utf-8")
     for target, options in targets.items():
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         with Path(target).open("wb" if options.get("overwrite") else "ab") as out:
@@ -206,11 +262,26 @@ class Command(CrawlCommand):
         if opts.workers < 1:
             raise UsageError("--workers must be at least 1")
         super().process_options(args, opts)
+        if opts.workers > 1:
+            limits = sorted(name for name in ("since", "max_articles") if (opts.spargs or {}).get(name))
+            if limits:
+                # they depend on the lists' dates and order, which the workers do not read
+                raise UsageError(f"--workers replays every archived article; -a {', '.join(limits)} "
+                                 "needs a single process")
+
+    def article_test(self, opts: argparse.Namespace) -> Callable[[str], bool]:
+        """Which URLs are the spider's articles (what the workers share out)."""
+        assert self.crawler_process is not None
+        spidercls = self.crawler_process.spider_loader.load(opts.spider)
+        hosts = getattr(spidercls, "aggregator_hosts", None)
+        if not hosts or not hasattr(spidercls, "_article_request"):
+            raise UsageError(f"--workers shares out aggregator articles; the {opts.spider!r} spider has none")
+        return lambda url: is_article_url(url, hosts)
 
     def command_settings(self, args: list[str]) -> dict[str, Any]:
         settings = replay_settings(args[0])
         assert self.settings is not None
-        if self.settings.get("NEWSARCHIVE_REPLAY_SHARD"):  # one worker of a sharded replay
+        if self.settings.get("NEWSARCHIVE_REPLAY_SHARE"):  # one worker of a sharded replay
             middlewares = dict(self.settings.getdict("SPIDER_MIDDLEWARES"))
             middlewares[SHARD_MIDDLEWARE] = SHARD_MIDDLEWARE_ORDER
             settings["SPIDER_MIDDLEWARES"] = middlewares
@@ -234,6 +305,6 @@ class Command(CrawlCommand):
         self.output_dir.mkdir(parents=True, exist_ok=True)
         if opts.workers > 1:
             assert self.settings is not None
-            self.exitcode = run_workers(args[0], opts, self.settings, self.output_dir)
+            self.exitcode = run_workers(args[0], opts, self.settings, self.output_dir, self.article_test(opts))
             return
         super().run([opts.spider], opts)
