@@ -76,6 +76,7 @@ def test_two_workers_give_the_records_of_one(archive: CrawlResult, tmp_path: Pat
     assert sum(responses) < int(alone["downloader/response_count"])  # type: ignore[call-overload]
     workers = json.loads((tmp_path / "sharded-out" / "workers" / "workers.json").read_text(encoding="utf-8"))
     assert [w["exit"] for w in workers["workers"]] == [0, 0]
+    assert workers["merged"] is True  # a new database: each worker wrote its own, merged into this one
     assert all(w["cpu_seconds"] > 0 for w in workers["workers"])
 
     a = export_db(tmp_path / "single" / "newsarchive.sqlite3", tmp_path / "single-db.jsonl")
@@ -113,3 +114,23 @@ def test_shares_divide_the_articles(archive: CrawlResult, tmp_path: Path) -> Non
         path = tmp_path / f"share-{share.shard}.pickle"
         share.write(path)
         assert ReplayShare.read(path) == share
+
+
+def test_workers_into_the_live_database_write_what_one_writes(archive: CrawlResult, tmp_path: Path) -> None:
+    """Into an archive that has rows (here the live one) the workers write through the upsert, not a merge."""
+    rows: dict[str, dict[str, list[tuple[object, ...]]]] = {}
+    for mode, args in (("single", ()), ("sharded", ("--workers", "2"))):
+        data_dir = tmp_path / mode
+        data_dir.mkdir()
+        live = data_dir / "newsarchive.sqlite3"
+        live.write_bytes((archive.out_dir / "archive.sqlite3").read_bytes())
+        proc = run_replay(archive.out_dir / "warc", tmp_path, *args, "--into-live-database",
+                          "--output-dir", str(tmp_path / f"{mode}-out"), env={"NEWSARCHIVE_DATA_DIR": str(data_dir)})
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        rows[mode] = table_rows(live)
+    workers = json.loads((tmp_path / "sharded-out" / "workers" / "workers.json").read_text(encoding="utf-8"))
+    assert workers["merged"] is False
+    assert not list((tmp_path / "sharded-out" / "workers").glob("*/newsarchive.sqlite3"))
+    assert len(rows["single"]["articles"]) == len(archive.items)
+    for table in TABLES:
+        assert rows["sharded"][table] == rows["single"][table], table

@@ -41,6 +41,7 @@ import json
 import logging
 import os
 import resource
+import sqlite3
 import subprocess
 import sys
 import time
@@ -136,6 +137,65 @@ def write_shares(warc: str, count: int, is_article: Callable[[str], bool], folde
     return paths
 
 
+def copied_tables(conn: sqlite3.Connection) -> list[tuple[str, list[str]]]:
+    """The archive tables a merge copies, in creation order (parents first), with the columns to copy.
+
+    Left out: SQLite's own tables, ``schema_version``, virtual tables (the search index) and
+    their shadow tables, and tables that triggers fill (the index's keys): inserting the rows
+    of the others fills them again. An ``INTEGER PRIMARY KEY`` (a row id) is not copied: the
+    merged database numbers its rows itself.
+    """
+    rows = conn.execute("SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'trigger') "
+                        "ORDER BY rowid").fetchall()
+    virtual = [name for kind, name, sql in rows if kind == "table" and (sql or "").upper().startswith(
+        "CREATE VIRTUAL TABLE")]
+    triggers = " ".join((sql or "").upper() for kind, _, sql in rows if kind == "trigger")
+    tables: list[tuple[str, list[str]]] = []
+    for kind, name, _ in rows:
+        if kind != "table" or name.startswith("sqlite_") or name == "schema_version" \
+                or any(name == v or name.startswith(v + "_") for v in virtual) \
+                or f"INSERT INTO {name.upper()} " in triggers:
+            continue
+        columns = [c[1] for c in conn.execute(f"PRAGMA table_info({name})")
+                   if not (c[5] and str(c[2]).upper() == "INTEGER")]
+        tables.append((name, columns))
+    return tables
+
+
+def merge_databases(url: str, parts: list[Path]) -> None:
+    """Copy every row of the workers' own SQLite databases into the fresh replay database at *url*.
+
+    Each part is copied in one transaction. Rows keep the values the workers' pipelines wrote
+    (the same upsert as a single replay's, into an empty database each); a row two workers both
+    wrote (not expected: each article, and so its origin and history, belongs to one worker)
+    fails the merge instead of being chosen silently.
+    """
+    store = ArticleStore.from_url(url)
+    store.open()
+    try:
+        conn = store.conn
+        assert isinstance(conn, sqlite3.Connection)
+        tables = copied_tables(conn)
+        for part in parts:
+            conn.execute("ATTACH DATABASE ? AS part", (str(part),))
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                for table, columns in tables:
+                    have = {c[1] for c in conn.execute(f"PRAGMA part.table_info({table})")}
+                    names = ", ".join(c for c in columns if c in have)
+                    conn.execute(f"INSERT INTO main.{table} ({names}) SELECT {names} FROM part.{table} "
+                                 "ORDER BY rowid")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            finally:
+                conn.execute("DETACH DATABASE part")
+    finally:
+        store.close()
+
+
 def wait_all(procs: list[subprocess.Popen[bytes]], started: float) -> list[dict[str, Any]]:
     """Wait for every worker; each one's exit status, CPU seconds (user + system) and wall seconds."""
     results: dict[int, dict[str, Any]] = {}
@@ -157,10 +217,15 @@ def run_workers(warc: str, opts: argparse.Namespace, settings: Any, out_dir: Pat
     """Run the replay as ``opts.workers`` worker processes, then join their feeds; the exit status (0 or 1)."""
     count = opts.workers
     started = time.monotonic()
-    if settings.getbool("NEWSARCHIVE_DATABASE_ENABLED") and settings.get("NEWSARCHIVE_DATABASE_URL"):
-        store = ArticleStore.from_url(settings.get("NEWSARCHIVE_DATABASE_URL"))
+    database = settings.get("NEWSARCHIVE_DATABASE_URL") if settings.getbool("NEWSARCHIVE_DATABASE_ENABLED") else None
+    merge = False
+    if database:
+        store = ArticleStore.from_url(database)
         try:
             store.open()  # migrate once, before the workers race for it
+            # a new, empty SQLite database: each worker writes its own, merged at the end (no write lock to share)
+            merge = not opts.into_live_database and isinstance(store.conn, sqlite3.Connection) \
+                and store.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
         except StoreError as exc:
             logger.error("Replay: cannot open the database: %(error)s", {"error": exc})
             return 1
@@ -199,6 +264,8 @@ def run_workers(warc: str, opts: argparse.Namespace, settings: Any, out_dir: Pat
                 "NEWSARCHIVE_RUNS_DIR": str(runs_dir / f"worker-{k}"),
                 "NEWSARCHIVE_STATE_PATH": str(folder / "state.sqlite3"),
                 "NEWSARCHIVE_DATABASE_SPOOL": str(folder / "spool.jsonl"),
+                **({"NEWSARCHIVE_DATABASE_URL": f"sqlite:///{(folder / 'newsarchive.sqlite3').resolve()}"}
+                   if merge else {}),
             }.items():
                 cmd += ["-s", f"{name}={value}"]
             # a session of its own: with autogroup scheduling each worker gets its own CPU share
@@ -213,9 +280,19 @@ def run_workers(warc: str, opts: argparse.Namespace, settings: Any, out_dir: Pat
     codes = [result["exit"] for result in results]
     for result in results:
         logger.info("Replay worker %(worker)d: exit %(exit)d, %(cpu_seconds).1f CPU s, %(wall_seconds).1f s", result)
+    merged = time.monotonic()
+    if merge and database and not any(codes):
+        try:
+            merge_databases(database, [out_dir / "workers" / str(k) / "newsarchive.sqlite3" for k in range(count)])
+        except (sqlite3.Error, StoreError) as exc:
+            logger.error("Replay: merging the workers' databases into %(url)s failed: %(error)s",
+                         {"url": database, "error": exc})
+            codes.append(1)
+    merged = time.monotonic() - merged
     usage = resource.getrusage(resource.RUSAGE_SELF)
     (out_dir / "workers" / "workers.json").write_text(json.dumps({
-        "workers": results, "prepare_seconds": round(prepared, 2),
+        "workers": results, "prepare_seconds": round(prepared, 2), "merged": merge,
+        "merge_seconds": round(merged, 2),
         "parent_cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2)}, indent=1) + "\n", encoding="utf-8")
     for target, options in targets.items():
         Path(target).parent.mkdir(parents=True, exist_ok=True)
