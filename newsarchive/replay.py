@@ -46,7 +46,7 @@ from newsarchive.netpolicy import BlockedURLError
 if TYPE_CHECKING:
     from typing import Self
 
-    from scrapy import Request, Spider
+    from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from scrapy.statscollectors import StatsCollector
@@ -406,14 +406,13 @@ class ReplayShardMiddleware:
             for request in spider._article_request(url):
                 yield request
 
-    def process_spider_output(self, response: Response, result: Iterable[object],
-                              spider: Spider) -> Iterator[object]:
+    def process_spider_output(self, response: Response, result: Iterable[object]) -> Iterator[object]:
         for thing in result:
             if self._keep(thing):
                 yield thing
 
-    async def process_spider_output_async(self, response: Response, result: AsyncIterator[object],
-                                          spider: Spider) -> AsyncIterator[object]:
+    async def process_spider_output_async(self, response: Response,
+                                          result: AsyncIterator[object]) -> AsyncIterator[object]:
         async for thing in result:
             if self._keep(thing):
                 yield thing
