@@ -18,16 +18,20 @@ Outputs go to a new data folder, ``--output-dir`` (default
 written only with ``--into-live-database`` (then through the normal upsert, with
 the live spool and the feed in ``NEWSARCHIVE_DATA_DIR`` as a crawl writes them;
 only the run report goes to ``--output-dir``).
-``--workers N`` shards the replay over N processes (:func:`run_workers`): each runs the same
-command with ``NEWSARCHIVE_REPLAY_SHARD=k/N``, walks the same lists and replays the aggregator
-articles whose URL hash falls in its shard, with their citations, answered from the same WARC
-index (:class:`newsarchive.replay.ReplayShardMiddleware`). All write into the one database
-(the store takes the write lock per batch, ``BEGIN IMMEDIATE`` with a busy timeout on SQLite,
-and each article belongs to one worker, so no row is written by two of them in a way a single
-replay would not; the schema is migrated once before they start); each writes its JSON lines
-to ``<output-dir>/workers/<k>/`` and the command joins them into the one feed a single replay
-would write (``-O``/``-o`` or the data folder's preset; JSON lines only). Run reports go to
-``<runs dir>/worker-<k>/``, spools to ``<output-dir>/workers/<k>/spool.jsonl``.
+``--workers N`` divides the replay over N processes (:func:`run_workers`): the command reads the
+WARC files once (no HTML parsed), deals every archived aggregator article to one worker
+(:func:`newsarchive.replay.split_shares`) and writes each worker's share file; each worker runs
+the same command with ``NEWSARCHIVE_REPLAY_SHARE=<file>``, requests only its articles (with their
+citations), walks no list and reads no other worker's article
+(:class:`newsarchive.replay.ReplayShardMiddleware`). Into a new, empty SQLite database each worker
+writes its own and the command merges them (:func:`merge_databases`); into a database that holds
+articles already (``--into-live-database``, PostgreSQL) all write into it through the upsert (the
+schema is migrated once before they start). Each writes its JSON lines to
+``<output-dir>/workers/<k>/`` and the command joins them into the one feed a single replay would
+write (``-O``/``-o`` or the data folder's preset; JSON lines only). Run reports go to
+``<runs dir>/worker-<k>/``, spools to ``<output-dir>/workers/<k>/spool.jsonl``, each worker's exit
+status and CPU and wall seconds to ``<output-dir>/workers/workers.json``. ``-a since`` and
+``-a max_articles`` (which depend on the lists) need one process.
 A setting given with ``-s`` wins over these defaults. ``-O``, ``-a`` and ``-s``
 work as for ``scrapy crawl``; the exit status follows the run monitors like
 ``scrapy crawl``.
