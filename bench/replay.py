@@ -12,9 +12,12 @@ R times each in alternating order (1, N, N, 1, ...) and the best wall time count
 pages/s is the same numerator for both modes, the responses a single replay processes
 (its ``downloader/response_count``: lists, articles, cited pages), over each mode's wall
 time from starting the command to its exit (interpreter start-up and the WARC index
-included); the ratio is therefore the wall-time ratio. A sharded replay must give the
-single replay's records: the benchmark checks the same article URLs, each once, in
-both feeds.
+included); the ratio is therefore the wall-time ratio. CPU seconds (user + system) are
+measured for each mode as a whole (``getrusage`` of the reaped command and its workers)
+and, for the sharded mode, per worker (``<output-dir>/workers/workers.json``): on a
+shared machine the wall ratio is noisy, the CPU sum shows the sharding's own cost. A
+sharded replay must give the single replay's records: the benchmark checks that both
+feeds hold the same records (every field), each once.
 
 Target (issue 15): N=2 workers ≥ 1.7× one worker on 2 cores. Exit status 1 on a miss,
 a failed replay or differing records.
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -63,8 +67,14 @@ def build_archive(articles: int, folder: Path, timeout: float) -> dict[str, Any]
     return built
 
 
-def replay(warc: Path, out: Path, workers: int, timeout: float) -> tuple[float, dict[str, Any], list[str]]:
-    """One replay into a fresh *out*: wall seconds, the stats of its run report(s), the feed's URLs."""
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def replay(warc: Path, out: Path, workers: int, timeout: float
+           ) -> tuple[float, float, dict[str, Any], list[dict[str, Any]]]:
+    """One replay into a fresh *out*: wall and CPU seconds, the stats of its run report(s), the feed's records."""
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -75,10 +85,12 @@ def replay(warc: Path, out: Path, workers: int, timeout: float) -> tuple[float, 
     if workers > 1:
         cmd += ["--workers", str(workers)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cpu = children_cpu()
     started = time.monotonic()
     with open(out / "replay.log", "w", encoding="utf-8") as log:
         proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout)
     wall = time.monotonic() - started
+    cpu = children_cpu() - cpu  # the command and every worker it reaped
     if proc.returncode != 0:
         raise SystemExit(f"replay with {workers} worker(s) failed (exit {proc.returncode}); see {out / 'replay.log'}")
     stats: dict[str, Any] = {}
@@ -86,8 +98,19 @@ def replay(warc: Path, out: Path, workers: int, timeout: float) -> tuple[float, 
         for name, value in json.loads(report.read_text(encoding="utf-8")).get("stats", {}).items():
             if isinstance(value, int | float) and not isinstance(value, bool):
                 stats[name] = stats.get(name, 0) + value
-    urls = [json.loads(line)["url"] for line in feed.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return wall, stats, urls
+    records = [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return wall, cpu, stats, records
+
+
+def worker_cpu(out: Path) -> str:
+    """The sharded replay's CPU seconds: the parent's, each worker's (``workers.json``)."""
+    path = out / "workers" / "workers.json"
+    if not path.exists():
+        return ""
+    report = json.loads(path.read_text(encoding="utf-8"))
+    each = [w["cpu_seconds"] for w in report["workers"]]
+    return (f"parent {report['parent_cpu_seconds']:.1f} CPU s (ready after {report['prepare_seconds']:.1f} s), "
+            f"workers {' + '.join(f'{c:.1f}' for c in each)} = {sum(each):.1f} CPU s")
 
 
 def load() -> str:
@@ -120,31 +143,44 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warm-up replay {n + 1} (discarded) ...", flush=True)
         replay(warc, args.out / "warmup", 1, args.timeout)
     walls: dict[int, list[float]] = {1: [], args.workers: []}
-    feeds: dict[int, list[str]] = {}
+    cpus: dict[int, list[float]] = {1: [], args.workers: []}
+    feeds: dict[int, list[dict[str, Any]]] = {}
     pages = 0
     for r in range(args.repeat):
         order = (1, args.workers) if r % 2 == 0 else (args.workers, 1)
         for workers in order:
             print(f"replay, {workers} worker(s) ({load()}) ...", flush=True)
-            wall, stats, urls = replay(warc, args.out / f"w{workers}-{r}", workers, args.timeout)
+            out = args.out / f"w{workers}-{r}"
+            wall, cpu, stats, records = replay(warc, out, workers, args.timeout)
             walls[workers].append(wall)
-            feeds[workers] = urls
+            cpus[workers].append(cpu)
+            feeds[workers] = records
             if workers == 1:
                 pages = int(stats.get("downloader/response_count", 0))
-            print(f"   {wall:.1f} s, {len(urls):,} records, {stats.get('downloader/response_count', 0):,} "
-                  "responses over all processes", flush=True)
+            print(f"   {wall:.1f} s wall, {cpu:.1f} CPU s, {len(records):,} records, "
+                  f"{stats.get('downloader/response_count', 0):,} responses over all processes", flush=True)
+            if workers > 1:
+                print(f"   {worker_cpu(out)}", flush=True)
     ok = True
-    single, sharded = feeds[1], feeds[args.workers]
-    if len(sharded) != len(set(sharded)) or set(sharded) != set(single):
-        print(f"FAIL: the sharded feed differs: {len(sharded):,} lines, {len(set(sharded)):,} URLs, "
-              f"{len(set(single) - set(sharded)):,} missing, {len(set(sharded) - set(single)):,} extra")
+    single = {r["url"]: r for r in feeds[1]}
+    sharded = {r["url"]: r for r in feeds[args.workers]}
+    if len(feeds[args.workers]) != len(sharded) or sharded.keys() != single.keys():
+        print(f"FAIL: the sharded feed differs: {len(feeds[args.workers]):,} lines, {len(sharded):,} URLs, "
+              f"{len(single.keys() - sharded.keys()):,} missing, {len(sharded.keys() - single.keys()):,} extra")
         ok = False
-    one, many = min(walls[1]), min(walls[args.workers])
+    elif sharded != single:
+        changed = sorted(url for url in single if sharded[url] != single[url])
+        print(f"FAIL: {len(changed):,} records differ from the single replay's, e.g. {changed[0]}")
+        ok = False
+    best = {workers: min(range(len(walls[workers])), key=walls[workers].__getitem__) for workers in walls}
+    one, many = walls[1][best[1]], walls[args.workers][best[args.workers]]
     ratio = one / many
     print(f"\n{pages:,} pages (the single replay's responses), {len(single):,} records; {load()}")
-    print(f"{'workers':>8} {'wall s':>8} {'pages/s':>8}")
-    print(f"{1:>8} {one:>8.1f} {pages / one:>8.1f}")
-    print(f"{args.workers:>8} {many:>8.1f} {pages / many:>8.1f}")
+    print(f"{'workers':>8} {'wall s':>8} {'pages/s':>8} {'CPU s':>8}")
+    for workers, wall in ((1, one), (args.workers, many)):
+        print(f"{workers:>8} {wall:>8.1f} {pages / wall:>8.1f} {cpus[workers][best[workers]]:>8.1f}")
+    overhead = min(cpus[args.workers]) / min(cpus[1]) - 1
+    print(f"CPU of {args.workers} workers vs 1 (least of each): {overhead:+.0%}")
     hit = ratio >= TARGET
     print(f"ratio {args.workers} workers / 1: {ratio:.2f}x (target >= {TARGET}x) {'ok' if hit else 'MISSED'}")
     return 0 if ok and hit else 1

@@ -27,8 +27,8 @@ pass also rewrites a ``.cdxj`` index that is missing, unsorted or incomplete
 from __future__ import annotations
 
 import logging
-import zlib
-from collections.abc import AsyncIterator, Iterable, Iterator
+import pickle
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,15 +40,13 @@ from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
 from newsarchive.archive.warc import INDEXED_TYPES, SERVER_NOT_MODIFIED, cdxj_line_for, ensure_index, warc_paths
-from newsarchive.discovery import is_article_url
-from newsarchive.links import html_links
 from newsarchive.netpolicy import BlockedURLError
-from newsarchive.responses import response_text
+from newsarchive.urls import canonical_url
 
 if TYPE_CHECKING:
     from typing import Self
 
-    from scrapy import Request, Spider
+    from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from scrapy.statscollectors import StatsCollector
@@ -154,6 +152,10 @@ class ReplayIndex:
     def __len__(self) -> int:
         return len(self.by_url)
 
+    def latest_is_revisit(self, url: str) -> bool:
+        entries = self.by_url.get(url)
+        return entries is not None and entries[-1].kind == "revisit"
+
     def original(self, revisit: Entry) -> Entry | None:
         """The 2xx capture a revisit refers to, or ``None`` when the replayed files do not hold it."""
         seen = 0
@@ -229,20 +231,28 @@ class WarcReplayDownloadHandler:
         files = warc_paths(source)
         if not files:
             raise FileNotFoundError(f"no .warc/.warc.gz files under {source}")
+        self.index: ReplayIndex | ReplayShare
+        share = crawler_share(crawler)  # one worker of a sharded replay: the parent read the files
         shared: ReplayIndex | None = getattr(crawler, "_newsarchive_replay_index", None)
-        if shared is not None:  # the http and https handlers of one crawl: one index, built once
+        if share is not None:
+            self.index = share
+        elif shared is not None:  # the http and https handlers of one crawl: one index, built once
             self.index = shared
             return
-        self.index = ReplayIndex.build(files)
-        crawler._newsarchive_replay_index = self.index  # type: ignore[attr-defined]
+        else:
+            self.index = ReplayIndex.build(files)
+            crawler._newsarchive_replay_index = self.index  # type: ignore[attr-defined]
         stats = self.stats
-        stats.set_value("newsarchive/replay/files", len(files))
+        if stats.get_value("newsarchive/replay/files") is not None:
+            return  # the other scheme's handler of a sharded worker
+        stats.set_value("newsarchive/replay/files", self.index.files)
         stats.set_value("newsarchive/replay/indexed", len(self.index))
-        stats.set_value("newsarchive/replay/indexes_rebuilt", len(self.index.rebuilt))
-        for path in self.index.rebuilt:
-            logger.warning("Replay: rewrote the CDXJ index of %(path)s (missing, unsorted or incomplete)",
-                           {"path": path})
-        logger.info("Replaying %(n)d URLs from %(files)d WARC files", {"n": len(self.index), "files": len(files)})
+        if isinstance(self.index, ReplayIndex):
+            stats.set_value("newsarchive/replay/indexes_rebuilt", len(self.index.rebuilt))
+            for path in self.index.rebuilt:
+                logger.warning("Replay: rewrote the CDXJ index of %(path)s (missing, unsorted or incomplete)",
+                               {"path": path})
+        logger.info("Replaying %(n)d URLs from %(files)d WARC files", {"n": len(self.index), "files": self.index.files})
 
     @property
     def stats(self) -> StatsCollector:
@@ -264,7 +274,7 @@ class WarcReplayDownloadHandler:
                 raise BlockedURLError(entry.error.partition(": ")[2] or entry.error)
             raise ReplayedFailureError(entry.error)
         self.stats.inc_value("newsarchive/replay/hit")
-        if self.index.by_url[request.url][-1].kind == "revisit" and entry.ok:
+        if self.index.latest_is_revisit(request.url) and entry.ok:
             self.stats.inc_value("newsarchive/replay/revisit_resolved")
         # The archived capture's identity and time, so replayed records match the originals.
         request.meta["warc_record_id"] = entry.record_id
@@ -275,78 +285,144 @@ class WarcReplayDownloadHandler:
         pass
 
 
-def parse_shard(text: str) -> tuple[int, int]:
-    """``"k/N"`` (``NEWSARCHIVE_REPLAY_SHARD``) → ``(k, N)`` with ``0 <= k < N``."""
-    index, sep, count = text.partition("/")
-    try:
-        shard = (int(index), int(count))
-    except ValueError:
-        shard = (-1, 0)
-    if not sep or not 0 <= shard[0] < shard[1]:
-        raise ValueError(f"NEWSARCHIVE_REPLAY_SHARD must be 'k/N' with 0 <= k < N, got {text!r}")
-    return shard
+@dataclass(frozen=True)
+class ReplayShare:
+    """One worker's share of a sharded replay, written by the parent (``scrapy replay --workers N``).
+
+    The parent reads the WARC files once (:meth:`ReplayIndex.build`, no HTML parsed) and gives
+    each worker the aggregator articles it re-extracts (``articles``) and the record that
+    answers each URL it may request (``choices``: its own articles and every URL that is not
+    an aggregator article, i.e. lists, cited pages, robots.txt, redirect hops), already chosen
+    by :meth:`ReplayIndex.choose`. A worker reads no list and no other worker's article.
+    """
+
+    shard: int
+    count: int
+    articles: tuple[str, ...]
+    choices: dict[str, Entry]
+    revisited: frozenset[str]  # URLs whose latest record is a revisit (``newsarchive/replay/revisit_resolved``)
+    files: int
+    indexed: int
+
+    def choose(self, url: str) -> Entry | None:
+        return self.choices.get(url)
+
+    def latest_is_revisit(self, url: str) -> bool:
+        return url in self.revisited
+
+    def __len__(self) -> int:
+        return self.indexed
+
+    def write(self, path: Path) -> None:
+        with path.open("wb") as fh:
+            pickle.dump(self, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def read(cls, path: str | Path) -> ReplayShare:
+        """A share file the parent wrote (trusted input: the replay's own output folder)."""
+        with Path(path).open("rb") as fh:
+            share = pickle.load(fh)  # written by this replay's parent process
+        if not isinstance(share, cls):
+            raise TypeError(f"not a replay share file: {path}")
+        return share
 
 
-def shard_of(url: str, count: int) -> int:
-    """The shard (of *count*) that replays the article at *url*: a stable hash, the same in every process."""
-    return zlib.crc32(url.encode("utf-8")) % count
+def split_shares(index: ReplayIndex, is_article: Callable[[str], bool], count: int) -> list[ReplayShare]:
+    """Divide the archive's aggregator articles over *count* workers (round robin over the sorted URLs).
+
+    An article is a URL of the index that *is_article* accepts and that is its own canonical
+    form (the spider requests articles by canonical URL; another form is only reached through
+    a redirect or a link, never requested as an article of its own).
+    """
+    choices: dict[str, Entry] = {}
+    revisited: set[str] = set()
+    articles: list[str] = []
+    for url, entries in index.by_url.items():
+        chosen = index.choose(url)
+        if chosen is not None:
+            choices[url] = chosen
+        if entries[-1].kind == "revisit":
+            revisited.add(url)
+        if is_article(url) and canonical_url(url) == url:
+            articles.append(url)
+    articles.sort()
+    listed = set(articles)
+    shared = {url: entry for url, entry in choices.items() if url not in listed}
+    shares: list[ReplayShare] = []
+    for k in range(count):
+        own = tuple(articles[k::count])
+        mine = dict(shared)
+        mine.update((url, choices[url]) for url in own if url in choices)
+        shares.append(ReplayShare(k, count, own, mine, frozenset(u for u in revisited if u in mine),
+                                  index.files, len(index)))
+    return shares
+
+
+def crawler_share(crawler: Crawler) -> ReplayShare | None:
+    """The share file of this worker (``NEWSARCHIVE_REPLAY_SHARE``), read once per crawl; ``None`` when unsharded."""
+    path = crawler.settings.get("NEWSARCHIVE_REPLAY_SHARE")
+    if not path:
+        return None
+    share: ReplayShare | None = getattr(crawler, "_newsarchive_replay_share", None)
+    if share is None:
+        share = ReplayShare.read(path)
+        crawler._newsarchive_replay_share = share  # type: ignore[attr-defined]
+    return share
 
 
 class ReplayShardMiddleware:
-    """One worker's share of a sharded replay (``scrapy replay --workers N``, ``NEWSARCHIVE_REPLAY_SHARD=k/N``).
+    """One worker's share of a sharded replay (``scrapy replay --workers N``, ``NEWSARCHIVE_REPLAY_SHARE``).
 
-    Every worker walks the same lists (home page, sitemaps, listings); an article request
-    (callback ``parse_article``) whose URL hashes to shard *k* goes on as usual (extraction,
-    its citations, the pipelines). Another shard's article is still read from the WARC but
-    only for its links (``links_only``): an article reached through a link on another
-    article's page is found by its own worker exactly as a single replay finds it, and the
-    listed dates those links carry are the same. Counted in ``newsarchive/replay/shard/own``
-    and ``newsarchive/replay/shard/links_only``.
+    The worker does not walk the lists: the spider's start requests are replaced by requests for
+    the share's articles (through the spider's own ``_article_request``, so they are made exactly
+    as a listed article's), and an article request the spider yields for a link on an article page
+    is dropped (every archived article is already some worker's). Citations and everything else
+    go on as usual. Counted in ``newsarchive/replay/shard/own`` and ``newsarchive/replay/shard/dropped``.
     """
 
-    def __init__(self, crawler: Crawler, index: int, count: int) -> None:
+    def __init__(self, crawler: Crawler, share: ReplayShare) -> None:
         self.crawler = crawler
-        self.index = index
-        self.count = count
+        self.share = share
+        self.own = frozenset(share.articles)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        text = crawler.settings.get("NEWSARCHIVE_REPLAY_SHARD")
-        if not text:
-            raise NotConfigured("NEWSARCHIVE_REPLAY_SHARD is not set (an unsharded replay)")
-        return cls(crawler, *parse_shard(text))
+        share = crawler_share(crawler)
+        if share is None:
+            raise NotConfigured("NEWSARCHIVE_REPLAY_SHARE is not set (an unsharded replay)")
+        return cls(crawler, share)
 
-    def process_spider_output(self, response: Response, result: Iterable[object],
-                              spider: Spider) -> Iterator[object]:
-        for thing in result:
-            yield self._route(thing, spider)
+    @property
+    def stats(self) -> StatsCollector:
+        assert self.crawler.stats is not None
+        return self.crawler.stats
 
-    async def process_spider_output_async(self, response: Response, result: AsyncIterator[object],
-                                          spider: Spider) -> AsyncIterator[object]:
-        async for thing in result:
-            yield self._route(thing, spider)
-
-    def _route(self, thing: object, spider: Spider) -> object:
-        if not isinstance(thing, ScrapyRequest) or getattr(thing.callback, "__name__", "") != "parse_article":
-            return thing
-        stats = self.crawler.stats
-        assert stats is not None
-        if shard_of(thing.url, self.count) == self.index:
-            stats.inc_value("newsarchive/replay/shard/own")
-            return thing
-        stats.inc_value("newsarchive/replay/shard/links_only")
-        return thing.replace(callback=self.links_only, errback=None, cb_kwargs={})
-
-    def links_only(self, response: Response) -> Iterator[ScrapyRequest]:
-        """Another shard's article page: queue the articles it links to, as the spider's ``parse_article`` does."""
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         spider: Any = self.crawler.spider
-        stats = self.crawler.stats
-        if spider is None or stats is None or response.status != 200:
-            return
-        html = response_text(response, stats)
-        for link in html_links(html, response.url) if html else ():
-            if is_article_url(link.url, spider.aggregator_hosts):
-                yield from spider._listed_article(link.url, spider._listed_date(link.date_text))
+        self.stats.set_value("newsarchive/replay/shard/own", len(self.share.articles))
+        logger.info("Replay worker %(k)d of %(n)d: %(articles)d articles",
+                    {"k": self.share.shard, "n": self.share.count, "articles": len(self.share.articles)})
+        for url in self.share.articles:
+            for request in spider._article_request(url):
+                yield request
+
+    def process_spider_output(self, response: Response, result: Iterable[object]) -> Iterator[object]:
+        for thing in result:
+            if self._keep(thing):
+                yield thing
+
+    async def process_spider_output_async(self, response: Response,
+                                          result: AsyncIterator[object]) -> AsyncIterator[object]:
+        async for thing in result:
+            if self._keep(thing):
+                yield thing
+
+    def _keep(self, thing: object) -> bool:
+        if not isinstance(thing, ScrapyRequest) or getattr(thing.callback, "__name__", "") != "parse_article" \
+                or thing.url in self.own:
+            return True
+        self.stats.inc_value("newsarchive/replay/shard/dropped")
+        return False
 
 
 def _warc_fields(body: bytes) -> dict[str, str]:
@@ -359,5 +435,5 @@ def _warc_fields(body: bytes) -> dict[str, str]:
 
 
 __all__ = ["SERVER_NOT_MODIFIED", "Entry", "ReplayIndex", "ReplayMissError", "ReplayShardMiddleware",
-           "ReplayedFailureError", "WarcReplayDownloadHandler", "build_index", "parse_shard", "read_response",
-           "shard_of"]
+           "ReplayShare", "ReplayedFailureError", "WarcReplayDownloadHandler", "build_index", "crawler_share",
+           "read_response", "split_shares"]

@@ -295,9 +295,10 @@ NEWSARCHIVE_REDIS_WORKER_ID = ""
 # Keep the frontier after a finished run (False: the last worker clears it).
 SCHEDULER_PERSIST = False
 
-# Sharded replay (``scrapy replay --workers N`` sets it in each worker): "k/N" replays the articles whose
-# URL hash falls in shard k of N (newsarchive.replay.ReplayShardMiddleware); empty: every article.
-NEWSARCHIVE_REPLAY_SHARD = ""
+# Sharded replay (``scrapy replay --workers N`` sets it in each worker): the file of this worker's share,
+# written by the parent (newsarchive.replay.ReplayShare: its articles, the records that answer its requests);
+# empty: an unsharded replay (every article, its own WARC index).
+NEWSARCHIVE_REPLAY_SHARE = ""
 # WARC file or folder the replay download handler answers from (`scrapy replay` sets it); empty: none.
 NEWSARCHIVE_REPLAY_WARC = ""
 

@@ -4,17 +4,18 @@ JSON lines and the same database records as a single-process replay of the same 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from newsarchive.archive.warc import warc_paths
+from newsarchive.discovery import is_article_url
 from newsarchive.mirror import MirrorServer
-from newsarchive.replay import parse_shard, shard_of
-from tests.crawl import ROOT, CrawlResult, run_crawl
+from newsarchive.replay import ReplayIndex, ReplayShare, split_shares
+from spiders.icma import IcmaSpider
+from tests.crawl import CrawlResult, run_crawl
 from tests.test_replay_history import export_db, into, read_jsonl, run_replay
 
 ARTICLES = 40
@@ -29,8 +30,24 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
     return result
 
 
-def run_reports(folder: Path) -> list[dict[str, object]]:
+def run_reports(folder: Path) -> list[dict[str, Any]]:
     return [json.loads(path.read_text(encoding="utf-8"))["stats"] for path in sorted(folder.rglob("*.json"))]
+
+
+#: Columns that hold the time of the database write (the clock), not anything replayed; ``id``: insertion order.
+CLOCK_COLUMNS = frozenset({"id", "recorded_at"})
+TABLES = ("articles", "origins", "revisions", "observations", "origin_attempts", "aliases")
+
+
+def table_rows(database: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every archive table, all columns but :data:`CLOCK_COLUMNS`, in a fixed order."""
+    rows: dict[str, list[tuple[object, ...]]] = {}
+    with sqlite3.connect(database) as db:
+        for table in TABLES:
+            columns = [c[1] for c in db.execute(f"PRAGMA table_info({table})") if c[1] not in CLOCK_COLUMNS]
+            found = db.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
+            rows[table] = sorted(found, key=repr)
+    return rows
 
 
 def test_two_workers_give_the_records_of_one(archive: CrawlResult, tmp_path: Path) -> None:
@@ -45,37 +62,76 @@ def test_two_workers_give_the_records_of_one(archive: CrawlResult, tmp_path: Pat
     one = read_jsonl(tmp_path / "single.jsonl")
     assert len(one) == len(archive.items) >= ARTICLES
     assert len(lines) == len(one)  # each article once: no worker wrote another's
-    assert {r["url"]: r for r in map(json.loads, lines)} == one
+    assert {r["url"]: r for r in map(json.loads, lines)} == one  # every field of every record
 
-    # both workers did a share of the articles, and only their own
+    # the work was divided, not repeated: each worker replayed its own articles and read no list
+    (alone,) = run_reports(tmp_path / "single" / "runs")
     reports = run_reports(tmp_path / "sharded" / "runs")
     assert len(reports) == 2
     own = [stats.get("newsarchive/replay/shard/own", 0) for stats in reports]
-    assert all(n > 0 for n in own) and sum(own) == len(one)
-    assert [stats.get("newsarchive/replay/shard/links_only", 0) for stats in reports] == own[::-1]
+    assert all(n > 0 for n in own) and abs(own[0] - own[1]) <= 1 and sum(own) == len(one)
+    assert [stats.get("newsarchive/extract/articles", 0) for stats in reports] == own
+    assert all(not stats.get("newsarchive/sitemap/read") for stats in reports)
+    assert alone.get("newsarchive/sitemap/read", 0) > 0
+    responses = [int(stats["downloader/response_count"]) for stats in reports]
+    assert sum(responses) < int(alone["downloader/response_count"])
+    workers = json.loads((tmp_path / "sharded-out" / "workers" / "workers.json").read_text(encoding="utf-8"))
+    assert [w["exit"] for w in workers["workers"]] == [0, 0]
+    assert workers["merged"] is True  # a new database: each worker wrote its own, merged into this one
+    assert all(w["cpu_seconds"] > 0 for w in workers["workers"])
 
     a = export_db(tmp_path / "single" / "newsarchive.sqlite3", tmp_path / "single-db.jsonl")
     b = export_db(tmp_path / "sharded" / "newsarchive.sqlite3", tmp_path / "sharded-db.jsonl")
     assert a.keys() == one.keys()
     assert b == a
-    with sqlite3.connect(tmp_path / "single" / "newsarchive.sqlite3") as left, \
-            sqlite3.connect(tmp_path / "sharded" / "newsarchive.sqlite3") as right:
-        for table in ("articles", "origins", "revisions", "observations", "origin_attempts", "aliases"):
-            query = f"SELECT count(*) FROM {table}"
-            assert left.execute(query).fetchone() == right.execute(query).fetchone(), table
+    left = table_rows(tmp_path / "single" / "newsarchive.sqlite3")
+    right = table_rows(tmp_path / "sharded" / "newsarchive.sqlite3")
+    assert all(left[table] for table in ("articles", "origins", "revisions", "observations", "origin_attempts"))
+    for table in TABLES:
+        assert right[table] == left[table], table
 
 
-def test_shards_are_stable_and_cover_every_url() -> None:
-    assert parse_shard("1/2") == (1, 2)
-    for bad in ("2/2", "-1/2", "1", "a/b", "0/0"):
-        with pytest.raises(ValueError, match="k/N"):
-            parse_shard(bad)
-    urls = [f"https://icma.az/az/news/{n}.html" for n in range(200)]
-    shards = [shard_of(url, 2) for url in urls]
-    assert set(shards) == {0, 1} and 60 < shards.count(0) < 140
-    # every worker process must agree: no per-process salt (Python's own hash() of a str has one)
-    script = f"from newsarchive.replay import shard_of; print([shard_of(u, 2) for u in {urls!r}])"
-    for seed in ("1", "2"):
-        proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                              cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)})
-        assert json.loads(proc.stdout) == shards
+def test_workers_refuse_list_dependent_limits(archive: CrawlResult, tmp_path: Path) -> None:
+    proc = run_replay(archive.out_dir / "warc", tmp_path, "--workers", "2", "-a", "since=2024-01-01",
+                      "--output-dir", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert "-a since needs a single process" in proc.stderr
+    assert not (tmp_path / "out" / "workers").exists()
+
+
+def test_shares_divide_the_articles(archive: CrawlResult, tmp_path: Path) -> None:
+    index = ReplayIndex.build(warc_paths(archive.out_dir / "warc"), repair_indexes=False)
+    shares = split_shares(index, lambda url: is_article_url(url, IcmaSpider.aggregator_hosts), 3)
+    articles = [url for url in index.by_url if is_article_url(url, IcmaSpider.aggregator_hosts)]
+    assert sorted(url for share in shares for url in share.articles) == sorted(articles)
+    sizes = sorted(len(share.articles) for share in shares)
+    assert sizes[-1] - sizes[0] <= 1
+    cited = [url for url in index.by_url if not is_article_url(url, IcmaSpider.aggregator_hosts)]
+    assert cited
+    for share in shares:
+        others = set(articles) - set(share.articles)
+        assert not others & share.choices.keys()  # no other worker's article page to read
+        assert all(share.choose(url) == index.choose(url) for url in [*share.articles, *cited])
+        path = tmp_path / f"share-{share.shard}.pickle"
+        share.write(path)
+        assert ReplayShare.read(path) == share
+
+
+def test_workers_into_the_live_database_write_what_one_writes(archive: CrawlResult, tmp_path: Path) -> None:
+    """Into an archive that has rows (here the live one) the workers write through the upsert, not a merge."""
+    rows: dict[str, dict[str, list[tuple[object, ...]]]] = {}
+    for mode, args in (("single", ()), ("sharded", ("--workers", "2"))):
+        data_dir = tmp_path / mode
+        data_dir.mkdir()
+        live = data_dir / "newsarchive.sqlite3"
+        live.write_bytes((archive.out_dir / "archive.sqlite3").read_bytes())
+        proc = run_replay(archive.out_dir / "warc", tmp_path, *args, "--into-live-database",
+                          "--output-dir", str(tmp_path / f"{mode}-out"), env={"NEWSARCHIVE_DATA_DIR": str(data_dir)})
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        rows[mode] = table_rows(live)
+    workers = json.loads((tmp_path / "sharded-out" / "workers" / "workers.json").read_text(encoding="utf-8"))
+    assert workers["merged"] is False
+    assert not list((tmp_path / "sharded-out" / "workers").glob("*/newsarchive.sqlite3"))
+    assert len(rows["single"]["articles"]) == len(archive.items)
+    for table in TABLES:
+        assert rows["sharded"][table] == rows["single"][table], table

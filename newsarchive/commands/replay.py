@@ -18,16 +18,20 @@ Outputs go to a new data folder, ``--output-dir`` (default
 written only with ``--into-live-database`` (then through the normal upsert, with
 the live spool and the feed in ``NEWSARCHIVE_DATA_DIR`` as a crawl writes them;
 only the run report goes to ``--output-dir``).
-``--workers N`` shards the replay over N processes (:func:`run_workers`): each runs the same
-command with ``NEWSARCHIVE_REPLAY_SHARD=k/N``, walks the same lists and replays the aggregator
-articles whose URL hash falls in its shard, with their citations, answered from the same WARC
-index (:class:`newsarchive.replay.ReplayShardMiddleware`). All write into the one database
-(the store takes the write lock per batch, ``BEGIN IMMEDIATE`` with a busy timeout on SQLite,
-and each article belongs to one worker, so no row is written by two of them in a way a single
-replay would not; the schema is migrated once before they start); each writes its JSON lines
-to ``<output-dir>/workers/<k>/`` and the command joins them into the one feed a single replay
-would write (``-O``/``-o`` or the data folder's preset; JSON lines only). Run reports go to
-``<runs dir>/worker-<k>/``, spools to ``<output-dir>/workers/<k>/spool.jsonl``.
+``--workers N`` divides the replay over N processes (:func:`run_workers`): the command reads the
+WARC files once (no HTML parsed), deals every archived aggregator article to one worker
+(:func:`newsarchive.replay.split_shares`) and writes each worker's share file; each worker runs
+the same command with ``NEWSARCHIVE_REPLAY_SHARE=<file>``, requests only its articles (with their
+citations), walks no list and reads no other worker's article
+(:class:`newsarchive.replay.ReplayShardMiddleware`). Into a new, empty SQLite database each worker
+writes its own and the command merges them (:func:`merge_databases`); into a database that holds
+articles already (``--into-live-database``, PostgreSQL) all write into it through the upsert (the
+schema is migrated once before they start). Each writes its JSON lines to
+``<output-dir>/workers/<k>/`` and the command joins them into the one feed a single replay would
+write (``-O``/``-o`` or the data folder's preset; JSON lines only). Run reports go to
+``<runs dir>/worker-<k>/``, spools to ``<output-dir>/workers/<k>/spool.jsonl``, each worker's exit
+status and CPU and wall seconds to ``<output-dir>/workers/workers.json``. ``-a since`` and
+``-a max_articles`` (which depend on the lists) need one process.
 A setting given with ``-s`` wins over these defaults. ``-O``, ``-a`` and ``-s``
 work as for ``scrapy crawl``; the exit status follows the run monitors like
 ``scrapy crawl``.
@@ -40,8 +44,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import resource
+import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,8 +57,11 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import UsageError
 
 from newsarchive.archive.db import ArticleStore, StoreError
+from newsarchive.archive.warc import warc_paths
 from newsarchive.commands.crawl import Command as CrawlCommand
 from newsarchive.commands.inputs import check_warc_source
+from newsarchive.discovery import is_article_url
+from newsarchive.replay import ReplayIndex, split_shares
 
 if TYPE_CHECKING:
     import argparse
@@ -113,13 +124,112 @@ def feed_targets(feeds: dict[str, Any], *, data_dir: str, spider: str, stamp: st
     return targets
 
 
-def run_workers(warc: str, opts: argparse.Namespace, settings: Any, out_dir: Path) -> int:
-    """Run the replay as ``opts.workers`` shard processes, then join their feeds; the exit status (0 or 1)."""
+def write_shares(warc: str, count: int, is_article: Callable[[str], bool], folder: Path) -> list[Path]:
+    """Read the WARC files once (no HTML parsed) and write one share file per worker into ``folder/<k>/``."""
+    index = ReplayIndex.build(warc_paths(warc))
+    for path in index.rebuilt:
+        logger.warning("Replay: rewrote the CDXJ index of %(path)s (missing, unsorted or incomplete)", {"path": path})
+    paths: list[Path] = []
+    for share in split_shares(index, is_article, count):
+        path = folder / str(share.shard) / "share.pickle"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        share.write(path)
+        paths.append(path)
+    logger.info("Replay: %(urls)d URLs from %(files)d WARC files, %(articles)d articles over %(n)d workers",
+                {"urls": len(index), "files": index.files, "n": count,
+                 "articles": sum(1 for url in index.by_url if is_article(url))})
+    return paths
+
+
+def copied_tables(conn: sqlite3.Connection) -> list[tuple[str, list[str]]]:
+    """The archive tables a merge copies, in creation order (parents first), with the columns to copy.
+
+    Left out: SQLite's own tables, ``schema_version``, virtual tables (the search index) and
+    their shadow tables, and tables that triggers fill (the index's keys): inserting the rows
+    of the others fills them again. An ``INTEGER PRIMARY KEY`` (a row id) is not copied: the
+    merged database numbers its rows itself.
+    """
+    rows = conn.execute("SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'trigger') "
+                        "ORDER BY rowid").fetchall()
+    virtual = [name for kind, name, sql in rows if kind == "table" and (sql or "").upper().startswith(
+        "CREATE VIRTUAL TABLE")]
+    triggers = " ".join((sql or "").upper() for kind, _, sql in rows if kind == "trigger")
+    tables: list[tuple[str, list[str]]] = []
+    for kind, name, _ in rows:
+        if kind != "table" or name.startswith("sqlite_") or name == "schema_version" \
+                or any(name == v or name.startswith(v + "_") for v in virtual) \
+                or f"INSERT INTO {name.upper()} " in triggers:
+            continue
+        columns = [c[1] for c in conn.execute(f"PRAGMA table_info({name})")
+                   if not (c[5] and str(c[2]).upper() == "INTEGER")]
+        tables.append((name, columns))
+    return tables
+
+
+def merge_databases(url: str, parts: list[Path]) -> None:
+    """Copy every row of the workers' own SQLite databases into the fresh replay database at *url*.
+
+    Each part is copied in one transaction. Rows keep the values the workers' pipelines wrote
+    (the same upsert as a single replay's, into an empty database each); a row two workers both
+    wrote (not expected: each article, and so its origin and history, belongs to one worker)
+    fails the merge instead of being chosen silently.
+    """
+    store = ArticleStore.from_url(url)
+    store.open()
+    try:
+        conn = store.conn
+        assert isinstance(conn, sqlite3.Connection)
+        tables = copied_tables(conn)
+        for part in parts:
+            conn.execute("ATTACH DATABASE ? AS part", (str(part),))
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                for table, columns in tables:
+                    have = {c[1] for c in conn.execute(f"PRAGMA part.table_info({table})")}
+                    names = ", ".join(c for c in columns if c in have)
+                    conn.execute(f"INSERT INTO main.{table} ({names}) SELECT {names} FROM part.{table} "
+                                 "ORDER BY rowid")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            finally:
+                conn.execute("DETACH DATABASE part")
+    finally:
+        store.close()
+
+
+def wait_all(procs: list[subprocess.Popen[bytes]], started: float) -> list[dict[str, Any]]:
+    """Wait for every worker; each one's exit status, CPU seconds (user + system) and wall seconds."""
+    results: dict[int, dict[str, Any]] = {}
+    by_pid = {proc.pid: k for k, proc in enumerate(procs)}
+    while len(results) < len(procs):
+        pid, status, usage = os.wait4(-1, 0)
+        if pid not in by_pid:
+            continue
+        k = by_pid[pid]
+        code = os.waitstatus_to_exitcode(status)
+        procs[k].returncode = code  # reaped here: Popen must not wait for it again
+        results[k] = {"worker": k, "exit": code, "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+                      "wall_seconds": round(time.monotonic() - started, 2)}
+    return [results[k] for k in range(len(procs))]
+
+
+def run_workers(warc: str, opts: argparse.Namespace, settings: Any, out_dir: Path,
+                is_article: Callable[[str], bool]) -> int:
+    """Run the replay as ``opts.workers`` worker processes, then join their feeds; the exit status (0 or 1)."""
     count = opts.workers
-    if settings.getbool("NEWSARCHIVE_DATABASE_ENABLED") and settings.get("NEWSARCHIVE_DATABASE_URL"):
-        store = ArticleStore.from_url(settings.get("NEWSARCHIVE_DATABASE_URL"))
+    started = time.monotonic()
+    database = settings.get("NEWSARCHIVE_DATABASE_URL") if settings.getbool("NEWSARCHIVE_DATABASE_ENABLED") else None
+    merge = False
+    if database:
+        store = ArticleStore.from_url(database)
         try:
             store.open()  # migrate once, before the workers race for it
+            # a new, empty SQLite database: each worker writes its own, merged at the end (no write lock to share)
+            merge = not opts.into_live_database and isinstance(store.conn, sqlite3.Connection) \
+                and store.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
         except StoreError as exc:
             logger.error("Replay: cannot open the database: %(error)s", {"error": exc})
             return 1
@@ -129,38 +239,65 @@ def run_workers(warc: str, opts: argparse.Namespace, settings: Any, out_dir: Pat
     stamp = datetime.now(UTC).replace(microsecond=0).isoformat().replace(":", "-")
     targets = feed_targets(settings.getdict("FEEDS"), data_dir=data_dir, spider=opts.spider, stamp=stamp)
     runs_dir = Path(settings.get("NEWSARCHIVE_RUNS_DIR") or out_dir / "runs")
+    shares = write_shares(warc, count, is_article, out_dir / "workers")
+    prepared = time.monotonic() - started
     procs: list[subprocess.Popen[bytes]] = []
     parts: list[dict[str, Path]] = []
-    for k in range(count):
-        folder = out_dir / "workers" / str(k)
-        folder.mkdir(parents=True, exist_ok=True)
-        feeds = {target: folder / f"feed-{i}.jsonl{'.gz' if target.endswith('.gz') else ''}"
-                 for i, target in enumerate(targets)}
-        child_feeds = {str(path): {**{n: v for n, v in targets[target].items() if n != "uri_params"},
-                                   "overwrite": True} for target, path in feeds.items()}
-        cmd = [sys.executable, "-m", "scrapy", "replay", warc, "--spider", opts.spider,
-               "--output-dir", str(out_dir)]
-        if opts.into_live_database:
-            cmd.append("--into-live-database")
-        for name, value in (opts.spargs or {}).items():
-            cmd += ["-a", f"{name}={value}"]
-        if opts.loglevel:
-            cmd += ["-L", opts.loglevel]
-        if opts.nolog:
-            cmd.append("--nolog")
-        for item in opts.set or []:
-            cmd += ["-s", item]
-        for name, value in {
-            "NEWSARCHIVE_REPLAY_SHARD": f"{k}/{count}",
-            "FEEDS": json.dumps(child_feeds),
-            "NEWSARCHIVE_RUNS_DIR": str(runs_dir / f"worker-{k}"),
-            "NEWSARCHIVE_STATE_PATH": str(folder / "state.sqlite3"),
-            "NEWSARCHIVE_DATABASE_SPOOL": str(folder / "spool.jsonl"),
-        }.items():
-            cmd += ["-s", f"{name}={value}"]
-        procs.append(subprocess.Popen(cmd, env=os.environ.copy()))
-        parts.append(feeds)
-    codes = [proc.wait() for proc in procs]
+    try:
+        for k in range(count):
+            folder = out_dir / "workers" / str(k)
+            feeds = {target: folder / f"feed-{i}.jsonl{'.gz' if target.endswith('.gz') else ''}"
+                     for i, target in enumerate(targets)}
+            child_feeds = {str(path): {**{n: v for n, v in targets[target].items() if n != "uri_params"},
+                                       "overwrite": True} for target, path in feeds.items()}
+            cmd = [sys.executable, "-m", "scrapy", "replay", warc, "--spider", opts.spider,
+                   "--output-dir", str(out_dir)]
+            if opts.into_live_database:
+                cmd.append("--into-live-database")
+            for name, value in (opts.spargs or {}).items():
+                cmd += ["-a", f"{name}={value}"]
+            if opts.loglevel:
+                cmd += ["-L", opts.loglevel]
+            if opts.nolog:
+                cmd.append("--nolog")
+            for item in opts.set or []:
+                cmd += ["-s", item]
+            for name, value in {
+                "NEWSARCHIVE_REPLAY_SHARE": str(shares[k]),
+                "FEEDS": json.dumps(child_feeds),
+                "NEWSARCHIVE_RUNS_DIR": str(runs_dir / f"worker-{k}"),
+                "NEWSARCHIVE_STATE_PATH": str(folder / "state.sqlite3"),
+                "NEWSARCHIVE_DATABASE_SPOOL": str(folder / "spool.jsonl"),
+                **({"NEWSARCHIVE_DATABASE_URL": f"sqlite:///{(folder / 'newsarchive.sqlite3').resolve()}"}
+                   if merge else {}),
+            }.items():
+                cmd += ["-s", f"{name}={value}"]
+            # a session of its own: with autogroup scheduling each worker gets its own CPU share
+            procs.append(subprocess.Popen(cmd, env=os.environ.copy(), start_new_session=True))
+            parts.append(feeds)
+        results = wait_all(procs, started)
+    finally:
+        for proc in procs:  # interrupted: the workers are not in our session, so stop them here
+            if proc.returncode is None:
+                proc.terminate()
+                proc.wait()
+    codes = [result["exit"] for result in results]
+    for result in results:
+        logger.info("Replay worker %(worker)d: exit %(exit)d, %(cpu_seconds).1f CPU s, %(wall_seconds).1f s", result)
+    merged = time.monotonic()
+    if merge and database and not any(codes):
+        try:
+            merge_databases(database, [out_dir / "workers" / str(k) / "newsarchive.sqlite3" for k in range(count)])
+        except (sqlite3.Error, StoreError) as exc:
+            logger.error("Replay: merging the workers' databases into %(url)s failed: %(error)s",
+                         {"url": database, "error": exc})
+            codes.append(1)
+    merged = time.monotonic() - merged
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    (out_dir / "workers" / "workers.json").write_text(json.dumps({
+        "workers": results, "prepare_seconds": round(prepared, 2), "merged": merge,
+        "merge_seconds": round(merged, 2),
+        "parent_cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2)}, indent=1) + "\n", encoding="utf-8")
     for target, options in targets.items():
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         with Path(target).open("wb" if options.get("overwrite") else "ab") as out:
@@ -206,11 +343,26 @@ class Command(CrawlCommand):
         if opts.workers < 1:
             raise UsageError("--workers must be at least 1")
         super().process_options(args, opts)
+        if opts.workers > 1:
+            limits = sorted(name for name in ("since", "max_articles") if (opts.spargs or {}).get(name))
+            if limits:
+                # they depend on the lists' dates and order, which the workers do not read
+                raise UsageError(f"--workers replays every archived article; -a {', '.join(limits)} "
+                                 "needs a single process")
+
+    def article_test(self, opts: argparse.Namespace) -> Callable[[str], bool]:
+        """Which URLs are the spider's articles (what the workers share out)."""
+        assert self.crawler_process is not None
+        spidercls = self.crawler_process.spider_loader.load(opts.spider)
+        hosts = getattr(spidercls, "aggregator_hosts", None)
+        if not hosts or not hasattr(spidercls, "_article_request"):
+            raise UsageError(f"--workers shares out aggregator articles; the {opts.spider!r} spider has none")
+        return lambda url: is_article_url(url, hosts)
 
     def command_settings(self, args: list[str]) -> dict[str, Any]:
         settings = replay_settings(args[0])
         assert self.settings is not None
-        if self.settings.get("NEWSARCHIVE_REPLAY_SHARD"):  # one worker of a sharded replay
+        if self.settings.get("NEWSARCHIVE_REPLAY_SHARE"):  # one worker of a sharded replay
             middlewares = dict(self.settings.getdict("SPIDER_MIDDLEWARES"))
             middlewares[SHARD_MIDDLEWARE] = SHARD_MIDDLEWARE_ORDER
             settings["SPIDER_MIDDLEWARES"] = middlewares
@@ -234,6 +386,6 @@ class Command(CrawlCommand):
         self.output_dir.mkdir(parents=True, exist_ok=True)
         if opts.workers > 1:
             assert self.settings is not None
-            self.exitcode = run_workers(args[0], opts, self.settings, self.output_dir)
+            self.exitcode = run_workers(args[0], opts, self.settings, self.output_dir, self.article_test(opts))
             return
         super().run([opts.spider], opts)
