@@ -111,7 +111,7 @@ class RssProbe:
 
     def _line(self, **extra: Any) -> None:
         row = {"responses": self.count, "rss_kb": proc_status_kb("VmRSS"),
-               "t": round(time.monotonic() - self.start, 3), **extra}
+               "t": round(time.monotonic() - self.start, 3), "cpu": round(cpu_seconds(), 3), **extra}
         self.fh.write(json.dumps(row) + "\n")
         self.fh.flush()
 

@@ -24,7 +24,7 @@ waiting (``spider_idle``: ``run_ended``). Every non-``ok`` record carries an
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -37,15 +37,14 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import deferred_from_coro
 
 from newsarchive.discovery import canonical_url
+from newsarchive.extract_pool import ExtractionPool, OriginResult, extract_origin
 from newsarchive.middlewares.records import PARKED_META
 from newsarchive.netpolicy import BlockedURLError, NetPolicy
 from newsarchive.normalize.dates import parse_datetime
 from newsarchive.origin import notes
 from newsarchive.origin.listing import Candidate, parse_feed, parse_listing_html, parse_sitemap
 from newsarchive.origin.match import best_match
-from newsarchive.origin.similarity import origin_similarity
 from newsarchive.pages.dates import apply_feed_date
-from newsarchive.pages.registry import page_for
 from newsarchive.replay import ReplayMissError
 from newsarchive.responses import response_text
 from newsarchive.urls import host_of
@@ -84,9 +83,10 @@ class SiteLists:
 
 
 class OriginFollower:
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, extractor: ExtractionPool | None = None) -> None:
         settings = crawler.settings
         self.crawler = crawler
+        self.extractor = extractor or ExtractionPool(0, 1)  # in-process unless the spider shares its pool
         self.policy = NetPolicy.from_settings(settings)
         self.max_per_domain = settings.getint("NEWSARCHIVE_ORIGIN_MAX_REQUESTS_PER_DOMAIN")
         self.match_threshold = settings.getfloat("NEWSARCHIVE_ORIGIN_MATCH_THRESHOLD")
@@ -103,8 +103,8 @@ class OriginFollower:
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> OriginFollower:
-        return cls(crawler)
+    def from_crawler(cls, crawler: Crawler, extractor: ExtractionPool | None = None) -> OriginFollower:
+        return cls(crawler, extractor)
 
     @property
     def stats(self) -> StatsCollector:
@@ -153,20 +153,57 @@ class OriginFollower:
         )
 
     def parse_origin(self, response: Response, item: Article, method: str, score: float | None,
-                     feed_date: str | None = None) -> Iterator[Article]:
-        yield from self._guard(self._parse_origin(response, item, method, score, feed_date),
-                               lambda: self._settle(item, "not_attempted", notes.CALLBACK_ERROR),
-                               "parse_origin", response.url)
+                     feed_date: str | None = None) -> Iterator[Article] | AsyncIterator[Article]:
+        """A cited page: the record with its origin (:func:`newsarchive.extract_pool.extract_origin`).
+
+        With ``NEWSARCHIVE_EXTRACT_WORKERS`` the page object runs in a worker process (then an async
+        generator that awaits it); what it raises is raised again inside ``_guard``: the same
+        ``callback_error`` record as an in-process failure.
+        """
+        if self.extractor.workers:
+            return self._parse_origin_pooled(response, item, method, score, feed_date)
+        return self._guard(self._parse_origin(response, item, method, score, feed_date, None),
+                           lambda: self._settle(item, "not_attempted", notes.CALLBACK_ERROR),
+                           "parse_origin", response.url)
+
+    async def _parse_origin_pooled(self, response: Response, item: Article, method: str, score: float | None,
+                                   feed_date: str | None) -> AsyncIterator[Article]:
+        html: str | None = None
+        extracted: OriginResult | BaseException | None = None
+        try:
+            html = response_text(response, self.stats)
+            if response.status not in NOT_FOUND_CODES and html:
+                extracted = await self.extractor.run(extract_origin, *self._origin_job(response, item, html))
+        except Exception as exc:
+            extracted = exc
+        for output in self._guard(self._parse_origin(response, item, method, score, feed_date, (html, extracted)),
+                                  lambda: self._settle(item, "not_attempted", notes.CALLBACK_ERROR),
+                                  "parse_origin", response.url):
+            yield output
+
+    @staticmethod
+    def _origin_job(response: Response, item: Article, html: str) -> tuple[str, str, str | None, str]:
+        # the capture's profile version (fetched_at), and the aggregator body to compare with
+        return canonical_url(response.url), html, response.meta.get("newsarchive_fetched_at"), item.body or ""
 
     def _parse_origin(self, response: Response, item: Article, method: str, score: float | None,
-                      feed_date: str | None) -> Iterator[Article]:
-        html = response_text(response, self.stats)
-        if response.status in NOT_FOUND_CODES or not html:
+                      feed_date: str | None, pooled: tuple[str | None, OriginResult | BaseException | None] | None,
+                      ) -> Iterator[Article]:
+        html: str | None
+        extracted: OriginResult | BaseException | None
+        if pooled is None:  # in-process
+            html = response_text(response, self.stats)
+            ok = response.status not in NOT_FOUND_CODES and bool(html)
+            extracted = extract_origin(*self._origin_job(response, item, html)) if ok and html else None
+        else:
+            html, extracted = pooled
+            if isinstance(extracted, BaseException):
+                raise extracted
+        if response.status in NOT_FOUND_CODES or not html or extracted is None:
             yield from self._settle(item, "not_found", f"http_{response.status}" if html else notes.EMPTY_PAGE)
             return
         final_url = canonical_url(response.url)
-        page_cls = page_for(final_url, response.meta.get("newsarchive_fetched_at"))  # the capture's profile version
-        origin = page_cls(url=final_url, html=html).to_item()
+        origin = extracted.origin
         apply_feed_date(origin, feed_date)  # a matched citation: the feed item's time when the page has none
         for name, how in origin.field_methods.items():  # the run report's share of each method, overall and per site
             self.stats.inc_value(f"newsarchive/origin/method/{name}/{how}")
@@ -180,7 +217,7 @@ class OriginFollower:
         item.origin = origin
         item.origin_url = final_url
         item.origin_method = method  # type: ignore[assignment]
-        item.origin_similarity = round(origin_similarity(item.body or "", origin.body or ""), 4)
+        item.origin_similarity = extracted.similarity
         if score is not None:
             self.stats.max_value("newsarchive/origin/match_score_max", score)
         yield from self._settle(item, "ok", None)
