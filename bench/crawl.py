@@ -232,7 +232,7 @@ def read_probe(name: str, path: Path, returncode: int) -> Run:
     return run
 
 
-def run_full(mirror: Any, out: Path, timeout: float) -> Run:
+def run_full(mirror: Any, out: Path, timeout: float, extra: dict[str, str] | None = None) -> Run:
     from newsarchive import settings as project
     from tests.crawl import crawl_command
 
@@ -240,7 +240,7 @@ def run_full(mirror: Any, out: Path, timeout: float) -> Run:
     extensions = {**project.EXTENSIONS, PROBE: 1000}
     cmd, env, _feed = crawl_command(mirror, out, settings={
         "EXTENSIONS": json.dumps(extensions), "BENCH_PROBE_FILE": str(probe),
-        "LOGSTATS_INTERVAL": 30.0,
+        "LOGSTATS_INTERVAL": 30.0, **(extra or {}),
     })
     with open(out / "crawl.log", "w", encoding="utf-8") as log:
         proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout)
@@ -371,9 +371,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "data" / "bench", help="output directory (emptied)")
     parser.add_argument("--marks", default="2000,10000", help="response counts to compare RSS at")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per crawl")
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting of the full crawl (b), e.g. NEWSARCHIVE_EXTRACT_WORKERS=1")
     parser.add_argument("--no-mirror-check", action="store_true", help="skip the mirror-alone measurement")
     args = parser.parse_args(argv)
     low, high = (int(x) for x in args.marks.split(","))
+    extra = dict(item.split("=", 1) for item in args.set)
 
     from newsarchive.mirror import MirrorServer
 
@@ -383,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     with MirrorServer(articles=args.articles) as mirror:
         print(f"mirror: {args.articles:,} articles at {mirror.url}", flush=True)
         print("warm-up (discarded): b) full crawl ...", flush=True)
-        warm = run_full(mirror, args.out / "warmup-full", args.timeout)
+        warm = run_full(mirror, args.out / "warmup-full", args.timeout, extra)
         urls = warc_urls(args.out / "warmup-full" / "warc")
         print(f"   {warm.responses:,} responses in {warm.elapsed:.1f} s, {warm.items:,} items", flush=True)
         print(f"warm-up (discarded): a) plain Scrapy, the same {len(urls):,} responses ...", flush=True)
@@ -393,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         plain = run_plain(mirror, args.out / "plain", urls, args.timeout)
         print(f"   {plain.responses:,} responses in {plain.elapsed:.1f} s", flush=True)
         print("b) full crawl ...", flush=True)
-        full = run_full(mirror, args.out / "full", args.timeout)
+        full = run_full(mirror, args.out / "full", args.timeout, extra)
         print(f"   {full.responses:,} responses in {full.elapsed:.1f} s, {full.items:,} items", flush=True)
         mirror_rate = None
         if not args.no_mirror_check:
