@@ -18,9 +18,9 @@ gains from going second. (a) fetches the responses of the warm-up (b); the mirro
 deterministic, so the measured (b) receives the same ones (both counts are printed).
 
 Pages/s is ``downloader/response_count / elapsed_time_seconds`` of each crawl process; CPU ms per
-response is the crawl process's user + system CPU time (``getrusage``, its extraction worker
-processes included once they have exited) over its responses: the figure that load from other
-jobs on the machine changes least.
+response is the crawl process's user + system CPU time (``getrusage``; not its extraction worker
+processes, which exit after the last sample) per response from the first sample (250 responses:
+start-up excluded) to the end: the figure that load from other jobs on the machine changes least.
 Memory is sampled inside each crawl process by :class:`RssProbe` (an extension enabled
 only here): ``VmRSS`` every 250 responses, and ``VmHWM`` (peak) at the end.
 
@@ -190,7 +190,7 @@ class Run:
     items: int = 0
     cpu_s: float = 0.0
     returncode: int = 0
-    samples: list[tuple[int, int, float]] = field(default_factory=list)  # (responses, rss_kb, seconds)
+    samples: list[tuple[int, int, float, float]] = field(default_factory=list)  # responses, rss_kb, seconds, CPU s
 
     @property
     def pages_per_s(self) -> float:
@@ -198,18 +198,22 @@ class Run:
 
     @property
     def cpu_ms_per_response(self) -> float:
+        """From the first sample after the start (imports, the first pages) to the end: the steady state."""
+        if len(self.samples) >= 2 and self.responses > self.samples[1][0]:
+            count, cpu = self.samples[1][0], self.samples[1][3]
+            return 1000 * (self.cpu_s - cpu) / (self.responses - count)
         return 1000 * self.cpu_s / self.responses if self.responses else 0.0
 
     def rss_at(self, responses: int) -> int | None:
         """RSS (kB) at the first sample taken at or after *responses* responses."""
-        for count, rss, _ in self.samples:
+        for count, rss, _, _ in self.samples:
             if count >= responses:
                 return rss
         return None
 
     def rate_between(self, low: int, high: int) -> float | None:
         """Responses/s between the samples at *low* and *high* responses (steady state, no start-up)."""
-        at = {count: t for count, _, t in self.samples}
+        at = {count: t for count, _, t, _ in self.samples}
         if low in at and high in at and at[high] > at[low]:
             return (high - low) / (at[high] - at[low])
         return None
@@ -228,7 +232,7 @@ def read_probe(name: str, path: Path, returncode: int) -> Run:
             run.items = int(row.get("items") or 0)
             run.cpu_s = float(row.get("cpu_s") or 0.0)
         else:
-            run.samples.append((int(row["responses"]), int(row["rss_kb"]), float(row["t"])))
+            run.samples.append((int(row["responses"]), int(row["rss_kb"]), float(row["t"]), float(row.get("cpu") or 0)))
     return run
 
 
