@@ -297,8 +297,8 @@ secrets.install(globals())
 
 # --- Extraction workers (newsarchive/extract_pool.py) ------------------------------------------
 # Worker processes that run the page objects (aggregator and cited pages) off the reactor thread;
-# 0: in the crawl's own process (the default: on the 2-core development machine the pool made the
-# crawl slower, README "Performance"). Needs the asyncio reactor (otherwise in-process, with a warning).
+# 0: in the crawl's own process (the default: on the shared 2-core development machine the pool showed
+# no reproducible gain, README "Performance"). Needs the asyncio reactor (else in-process, with a warning).
 # With workers, responses wait for them in Scrapy's scraper slot: SCRAPER_SLOT_MAX_ACTIVE_SIZE = 500000
 # keeps that memory bounded (the default 5 MB let the crawl's RSS grow by ~120 MB at 1,000 articles).
 NEWSARCHIVE_EXTRACT_WORKERS = 0
