@@ -12,7 +12,15 @@ a. **plain**: a minimal Scrapy spider (no extraction, no item pipelines, no WARC
    received*: every response record of (b)'s WARC (retried and redirected hops included),
    through the same download handler (host map), with the same concurrency settings.
 
-Pages/s is ``downloader/response_count / elapsed_time_seconds`` of each crawl process.
+Both crawls run twice: a discarded warm-up pass (b then a: the mirror's caches, the OS page cache,
+Python's bytecode caches) and the measured pass in the other order (a then b), so neither side
+gains from going second. (a) fetches the responses of the warm-up (b); the mirror is
+deterministic, so the measured (b) receives the same ones (both counts are printed).
+
+Pages/s is ``downloader/response_count / elapsed_time_seconds`` of each crawl process; CPU ms per
+response is the crawl process's user + system CPU time (``getrusage``; not its extraction worker
+processes, which exit after the last sample) per response from the first sample (250 responses:
+start-up excluded) to the end: the figure that load from other jobs on the machine changes least.
 Memory is sampled inside each crawl process by :class:`RssProbe` (an extension enabled
 only here): ``VmRSS`` every 250 responses, and ``VmHWM`` (peak) at the end.
 
@@ -39,6 +47,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+# the script's own directory (bench/) first on sys.path would shadow packages by its modules' names
+# (bench/incremental.py hides the `incremental` package that Twisted imports)
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -59,6 +70,14 @@ def proc_status_kb(field_name: str) -> int:
     except OSError:
         pass
     return 0
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and of its children that have exited."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 class RssProbe:
@@ -92,7 +111,7 @@ class RssProbe:
 
     def _line(self, **extra: Any) -> None:
         row = {"responses": self.count, "rss_kb": proc_status_kb("VmRSS"),
-               "t": round(time.monotonic() - self.start, 3), **extra}
+               "t": round(time.monotonic() - self.start, 3), "cpu": round(cpu_seconds(), 3), **extra}
         self.fh.write(json.dumps(row) + "\n")
         self.fh.flush()
 
@@ -110,7 +129,7 @@ class RssProbe:
         elapsed = stats.get("elapsed_time_seconds") or (time.monotonic() - self.start)
         self._line(final=True, peak_rss_kb=proc_status_kb("VmHWM"), reason=reason,
                    response_count=stats.get("downloader/response_count", 0), elapsed=elapsed,
-                   items=stats.get("item_scraped_count", 0))
+                   items=stats.get("item_scraped_count", 0), cpu_s=cpu_seconds())
         self.fh.close()
 
 
@@ -169,23 +188,32 @@ class Run:
     elapsed: float = 0.0
     peak_rss_kb: int = 0
     items: int = 0
+    cpu_s: float = 0.0
     returncode: int = 0
-    samples: list[tuple[int, int, float]] = field(default_factory=list)  # (responses, rss_kb, seconds)
+    samples: list[tuple[int, int, float, float]] = field(default_factory=list)  # responses, rss_kb, seconds, CPU s
 
     @property
     def pages_per_s(self) -> float:
         return self.responses / self.elapsed if self.elapsed else 0.0
 
+    @property
+    def cpu_ms_per_response(self) -> float:
+        """From the first sample after the start (imports, the first pages) to the end: the steady state."""
+        if len(self.samples) >= 2 and self.responses > self.samples[1][0]:
+            count, cpu = self.samples[1][0], self.samples[1][3]
+            return 1000 * (self.cpu_s - cpu) / (self.responses - count)
+        return 1000 * self.cpu_s / self.responses if self.responses else 0.0
+
     def rss_at(self, responses: int) -> int | None:
         """RSS (kB) at the first sample taken at or after *responses* responses."""
-        for count, rss, _ in self.samples:
+        for count, rss, _, _ in self.samples:
             if count >= responses:
                 return rss
         return None
 
     def rate_between(self, low: int, high: int) -> float | None:
         """Responses/s between the samples at *low* and *high* responses (steady state, no start-up)."""
-        at = {count: t for count, _, t in self.samples}
+        at = {count: t for count, _, t, _ in self.samples}
         if low in at and high in at and at[high] > at[low]:
             return (high - low) / (at[high] - at[low])
         return None
@@ -202,12 +230,13 @@ def read_probe(name: str, path: Path, returncode: int) -> Run:
             run.elapsed = float(row["elapsed"])
             run.peak_rss_kb = int(row["peak_rss_kb"])
             run.items = int(row.get("items") or 0)
+            run.cpu_s = float(row.get("cpu_s") or 0.0)
         else:
-            run.samples.append((int(row["responses"]), int(row["rss_kb"]), float(row["t"])))
+            run.samples.append((int(row["responses"]), int(row["rss_kb"]), float(row["t"]), float(row.get("cpu") or 0)))
     return run
 
 
-def run_full(mirror: Any, out: Path, timeout: float) -> Run:
+def run_full(mirror: Any, out: Path, timeout: float, extra: dict[str, str] | None = None) -> Run:
     from newsarchive import settings as project
     from tests.crawl import crawl_command
 
@@ -215,7 +244,7 @@ def run_full(mirror: Any, out: Path, timeout: float) -> Run:
     extensions = {**project.EXTENSIONS, PROBE: 1000}
     cmd, env, _feed = crawl_command(mirror, out, settings={
         "EXTENSIONS": json.dumps(extensions), "BENCH_PROBE_FILE": str(probe),
-        "LOGSTATS_INTERVAL": 30.0,
+        "LOGSTATS_INTERVAL": 30.0, **(extra or {}),
     })
     with open(out / "crawl.log", "w", encoding="utf-8") as log:
         proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout)
@@ -305,11 +334,12 @@ def report(full: Run, plain: Run, mirror_rate: float | None, marks: tuple[int, i
         return f"{value / mb:.0f} MB" if value else "n/a"
 
     rows = [
-        ("", "responses", "items", "elapsed s", "pages/s", "peak RSS", f"RSS@{low:,}", f"RSS@{high:,}"),
+        ("", "responses", "items", "elapsed s", "pages/s", "CPU ms/resp", "peak RSS", f"RSS@{low:,}", f"RSS@{high:,}"),
     ]
     for run in (plain, full):
         rows.append((run.name, f"{run.responses:,}", f"{run.items:,}", f"{run.elapsed:.1f}",
-                     f"{run.pages_per_s:.1f}", rss(run.peak_rss_kb), rss(run.rss_at(low)), rss(run.rss_at(high))))
+                     f"{run.pages_per_s:.1f}", f"{run.cpu_ms_per_response:.2f}",
+                     rss(run.peak_rss_kb), rss(run.rss_at(low)), rss(run.rss_at(high))))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     print()
     for r in rows:
@@ -318,6 +348,9 @@ def report(full: Run, plain: Run, mirror_rate: float | None, marks: tuple[int, i
     if mirror_rate is not None:
         print(f"mirror alone (16 keep-alive connections, same URLs): {mirror_rate:.0f} pages/s")
     early, late = full.rate_between(0, low), full.rate_between(high - low, high)
+    if plain.cpu_ms_per_response:
+        print(f"CPU per response: full {full.cpu_ms_per_response:.2f} ms, plain {plain.cpu_ms_per_response:.2f} ms "
+              f"(ratio {plain.cpu_ms_per_response / full.cpu_ms_per_response:.2f})")
     if early and late:
         print(f"full crawl pages/s over responses 0-{low:,}: {early:.1f}; {high - low:,}-{high:,}: {late:.1f} "
               "(per-item work that grew with the archive would show as a drop)")
@@ -342,9 +375,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "data" / "bench", help="output directory (emptied)")
     parser.add_argument("--marks", default="2000,10000", help="response counts to compare RSS at")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per crawl")
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting of the full crawl (b), e.g. NEWSARCHIVE_EXTRACT_WORKERS=1")
     parser.add_argument("--no-mirror-check", action="store_true", help="skip the mirror-alone measurement")
     args = parser.parse_args(argv)
     low, high = (int(x) for x in args.marks.split(","))
+    extra = dict(item.split("=", 1) for item in args.set)
 
     from newsarchive.mirror import MirrorServer
 
@@ -353,13 +389,19 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True)
     with MirrorServer(articles=args.articles) as mirror:
         print(f"mirror: {args.articles:,} articles at {mirror.url}", flush=True)
-        print("b) full crawl ...", flush=True)
-        full = run_full(mirror, args.out / "full", args.timeout)
-        urls = warc_urls(args.out / "full" / "warc")
-        print(f"   {full.responses:,} responses in {full.elapsed:.1f} s, {full.items:,} items", flush=True)
+        print("warm-up (discarded): b) full crawl ...", flush=True)
+        warm = run_full(mirror, args.out / "warmup-full", args.timeout, extra)
+        urls = warc_urls(args.out / "warmup-full" / "warc")
+        print(f"   {warm.responses:,} responses in {warm.elapsed:.1f} s, {warm.items:,} items", flush=True)
+        print(f"warm-up (discarded): a) plain Scrapy, the same {len(urls):,} responses ...", flush=True)
+        warm_plain = run_plain(mirror, args.out / "warmup-plain", urls, args.timeout)
+        print(f"   {warm_plain.responses:,} responses in {warm_plain.elapsed:.1f} s", flush=True)
         print(f"a) plain Scrapy, the same {len(urls):,} responses ...", flush=True)
         plain = run_plain(mirror, args.out / "plain", urls, args.timeout)
         print(f"   {plain.responses:,} responses in {plain.elapsed:.1f} s", flush=True)
+        print("b) full crawl ...", flush=True)
+        full = run_full(mirror, args.out / "full", args.timeout, extra)
+        print(f"   {full.responses:,} responses in {full.elapsed:.1f} s, {full.items:,} items", flush=True)
         mirror_rate = None
         if not args.no_mirror_check:
             mirror_rate = mirror_alone(mirror.url, urls, mirror.host_map)

@@ -23,13 +23,14 @@ class ListedLink:
 CONTAINER_TAGS = frozenset(("li", "article", "div"))
 
 
-def html_links(html: str, base_url: str) -> Iterator[ListedLink]:
+def html_links(html: str, base_url: str, root: Any = None) -> Iterator[ListedLink]:
     """Every ``<a href>`` of a page with its text and the text of its list item / card.
 
     One walk of the tree: the text of a container shared by many links (a menu ``<div>``)
-    is joined once per page, not once per link.
+    is joined once per page, not once per link. *root*: the page's tree when it is parsed
+    already (an aggregator page object's :meth:`~newsarchive.pages.aggregator.AggregatorPage.tree`).
     """
-    root = Selector(text=html).root
+    root = Selector(text=html).root if root is None else root
     contexts: dict[Any, str] = {}
     try:
         base = urlsplit(base_url)

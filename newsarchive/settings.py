@@ -304,3 +304,13 @@ NEWSARCHIVE_REPLAY_WARC = ""
 
 # Database passwords (environment or settings, any form) are redacted from every log line from here on.
 secrets.install(globals())
+
+# --- Extraction workers (newsarchive/extract_pool.py) ------------------------------------------
+# Worker processes that run the page objects (aggregator and cited pages) off the reactor thread;
+# 0: in the crawl's own process (the default: on the shared 2-core development machine the pool showed
+# no reproducible gain, README "Performance"). Needs the asyncio reactor (else in-process, with a warning).
+# With workers, responses wait for them in Scrapy's scraper slot: SCRAPER_SLOT_MAX_ACTIVE_SIZE = 500000
+# keeps that memory bounded (the default 5 MB let the crawl's RSS grow by ~120 MB at 1,000 articles).
+NEWSARCHIVE_EXTRACT_WORKERS = 0
+# Extraction jobs in flight at most (0: 4 per worker); a callback past it waits (back-pressure).
+NEWSARCHIVE_EXTRACT_MAX_PENDING = 0

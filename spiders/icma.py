@@ -28,6 +28,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 
 from newsarchive.discovery import PAGE_PARAM, edition_of, is_article_url, is_nav_url
+from newsarchive.extract_pool import AggregatorResult, ExtractionPool, extract_aggregator
 from newsarchive.items import Article as ArticleItem
 from newsarchive.items import ArticleGone
 from newsarchive.links import html_links
@@ -35,7 +36,6 @@ from newsarchive.netpolicy import BlockedURLError
 from newsarchive.normalize.dates import parse_datetime, utc_now_iso
 from newsarchive.origin import notes
 from newsarchive.origin.backlog import Backlog, open_backlog_store
-from newsarchive.pages.registry import aggregator_page_for
 from newsarchive.responses import response_text
 from newsarchive.settings_helpers import load_json_setting
 from newsarchive.signals import records_durable
@@ -107,7 +107,8 @@ class IcmaSpider(scrapy.Spider):
     def setup(self, crawler: Crawler) -> None:
         """Resources that must exist before the crawl starts (a failure here stops the run)."""
         settings = crawler.settings
-        self.origins = OriginFollower.from_crawler(crawler)
+        self.extractor = ExtractionPool.from_crawler(crawler)
+        self.origins = OriginFollower.from_crawler(crawler, self.extractor)
         # With a shared (Redis) frontier its duplicate filter is what keeps workers from fetching a URL twice.
         self.own_dedupe = not settings.get("NEWSARCHIVE_REDIS_URL")
         self.now = reference_time(settings)
@@ -174,7 +175,7 @@ class IcmaSpider(scrapy.Spider):
         """``scrapy parse <url>`` picks this spider for icma.az URLs (the sources spider takes cited ones)."""
         return host_of(request.url) in cls.aggregator_hosts
 
-    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any] | AsyncIterator[Any]:
         """The default callback: route by URL as the crawl does (``scrapy parse <icma.az url>``).
 
         An article gives its record after its citation (``-d 2``; ``-a follow_origins=0``: at once).
@@ -355,29 +356,46 @@ class IcmaSpider(scrapy.Spider):
         return int(match.group(1)) if match else 1
 
     # -- articles -----------------------------------------------------------------------
-    def parse_article(self, response: Response) -> Iterator[Any]:
-        stats = self.crawler.stats
+    def parse_article(self, response: Response) -> Iterator[Any] | AsyncIterator[Any]:
+        """An article page: its record (which then follows its citation) and the articles it links to.
+
+        The page object and the link walk on its tree are :func:`newsarchive.extract_pool.extract_aggregator`:
+        here, or with ``NEWSARCHIVE_EXTRACT_WORKERS`` in a worker process (then an async generator that
+        awaits it; a plain generator otherwise: Scrapy's async output path costs more per response).
+        """
         waiting = self.backlog_waiting.pop(canonical_url(response.url), None)
         if response.status == 304:
-            stats.inc_value("newsarchive/incremental/not_modified")
-            if self.seen_store is not None:
-                self._state_write(self.seen_store.record, canonical_url(response.url), content_hash=None)
-            if waiting is not None:  # unchanged: the backlog's record follows its citation again
-                yield from self.origins.follow(waiting)
-            return
+            return self._not_modified(response, waiting)
         html = response_text(response, self.crawler.stats)
         # the profile version of the capture's date (a replay passes the WARC date; live: the newest)
-        page_cls = aggregator_page_for(response.url, response.meta.get("newsarchive_fetched_at"))
-        page = page_cls(url=response.url, html=html)
-        for link in html_links(html, response.url) if html else ():
+        job = (response.url, html, response.meta.get("newsarchive_fetched_at"))
+        if self.extractor.workers:
+            return self._parse_article_pooled(response, job)
+        return self._article_outputs(response, extract_aggregator(*job))
+
+    async def _parse_article_pooled(self, response: Response, job: tuple[str, str, str | None]) -> AsyncIterator[Any]:
+        result = await self.extractor.run(extract_aggregator, *job)
+        for output in self._article_outputs(response, result):
+            yield output
+
+    def _not_modified(self, response: Response, waiting: ArticleItem | None) -> Iterator[Any]:
+        self.crawler.stats.inc_value("newsarchive/incremental/not_modified")
+        if self.seen_store is not None:
+            self._state_write(self.seen_store.record, canonical_url(response.url), content_hash=None)
+        if waiting is not None:  # unchanged: the backlog's record follows its citation again
+            yield from self.origins.follow(waiting)
+
+    def _article_outputs(self, response: Response, result: AggregatorResult) -> Iterator[Any]:
+        stats = self.crawler.stats
+        for link in result.links:
             if is_article_url(link.url, self.aggregator_hosts):
                 yield from self._listed_article(link.url, self._listed_time(link.date_text))
-        if not page.is_article():
+        if result.item is None:
             stats.inc_value("newsarchive/extract/not_article")
             logger.warning("Not an article page (kept raw in the WARC): %(url)s (HTTP %(status)d, %(size)d bytes)",
                            {"url": response.url, "status": response.status, "size": len(response.body)})
             return
-        item = page.to_item()
+        item = result.item
         shown = self._listed_date(item.published_at_raw)
         if self.since and shown is not None and shown < self.since:
             stats.inc_value("newsarchive/discovery/skipped_since")
@@ -385,7 +403,7 @@ class IcmaSpider(scrapy.Spider):
         self.validators[item.url] = (_header(response, b"ETag"), _header(response, b"Last-Modified"))
         item.fetched_at = response.meta.get("newsarchive_fetched_at") or utc_now_iso()
         item.warc_record_id = response.meta.get("warc_record_id")
-        for name in page.missing_fields():
+        for name in result.missing:
             stats.inc_value(f"newsarchive/extract/missing/{name}")
         stats.inc_value("newsarchive/extract/articles")
         if self.follow_origins:

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -49,16 +49,16 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import deferred_from_coro
 
+from newsarchive.extract_pool import ExtractionPool, OriginResult, extract_origin
 from newsarchive.middlewares.records import PARKED_META
 from newsarchive.netpolicy import BlockedURLError, NetPolicy
 from newsarchive.normalize.dates import parse_datetime
 from newsarchive.origin import notes
-from newsarchive.origin.identity import declared_url, origin_key
+from newsarchive.origin.identity import origin_key
 from newsarchive.origin.listing import Candidate, parse_feed, parse_listing_html, parse_sitemap
 from newsarchive.origin.match import best_match
 from newsarchive.origin.similarity import origin_similarity
 from newsarchive.pages.dates import apply_feed_date
-from newsarchive.pages.registry import page_for
 from newsarchive.pages.site_names import SiteNameLearner, page_title
 from newsarchive.replay import ReplayMissError
 from newsarchive.responses import response_text
@@ -205,9 +205,10 @@ class Original:
 
 
 class OriginFollower:
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, extractor: ExtractionPool | None = None) -> None:
         settings = crawler.settings
         self.crawler = crawler
+        self.extractor = extractor or ExtractionPool(0, 1)  # in-process unless the spider shares its pool
         self.policy = NetPolicy.from_settings(settings)
         self.max_per_domain = settings.getint("NEWSARCHIVE_ORIGIN_MAX_REQUESTS_PER_DOMAIN")
         self.match_threshold = settings.getfloat("NEWSARCHIVE_ORIGIN_MATCH_THRESHOLD")
@@ -227,8 +228,8 @@ class OriginFollower:
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> OriginFollower:
-        return cls(crawler)
+    def from_crawler(cls, crawler: Crawler, extractor: ExtractionPool | None = None) -> OriginFollower:
+        return cls(crawler, extractor)
 
     @property
     def stats(self) -> StatsCollector:
@@ -308,7 +309,8 @@ class OriginFollower:
         return Citation(kwargs["item"], request.url, kwargs.get("method") or "link", kwargs.get("score"),
                         kwargs.get("feed_date"))
 
-    def _finish(self, original: Original, leader: Citation, outcome: Outcome | None) -> Iterator[Any]:
+    def _finish(self, original: Original, leader: Citation, outcome: Outcome | None,
+                leader_similarity: float | None = None) -> Iterator[Any]:
         """Emit the records waiting for *original* with *outcome*; kept for later citations unless ``None``
         (an outcome of this request only: a callback error, a dropped request)."""
         waiting, original.waiting = [leader, *original.waiting], []
@@ -319,7 +321,7 @@ class OriginFollower:
             return
         original.outcome = outcome
         for citation in waiting:
-            yield from self._apply(outcome, citation)
+            yield from self._apply(outcome, citation, leader_similarity if citation is leader else None)
 
     def _release(self, original: Original, leader: Citation, status: str, note: str) -> Iterator[Any]:
         """The request of *original* came to nothing of its own: its records go with *status*/*note*."""
@@ -328,7 +330,9 @@ class OriginFollower:
         for citation in waiting:
             yield from self._settle(citation.item, status, note)
 
-    def _apply(self, outcome: Outcome, citation: Citation) -> Iterator[Article]:
+    def _apply(self, outcome: Outcome, citation: Citation, similarity: float | None = None) -> Iterator[Article]:
+        """Settle the record of *citation* with *outcome*; *similarity*: its origin similarity when known
+        (the leading record's, computed with the extraction), else computed here."""
         item = citation.item
         if outcome.status == "ok" and outcome.origin is not None:
             origin = copy.deepcopy(outcome.origin)  # each record its own (the pipelines normalise in place)
@@ -336,32 +340,72 @@ class OriginFollower:
             item.origin = origin
             item.origin_url = outcome.url
             item.origin_method = citation.method  # type: ignore[assignment]
-            item.origin_similarity = round(origin_similarity(item.body or "", origin.body or ""), 4)
+            item.origin_similarity = similarity if similarity is not None \
+                else round(origin_similarity(item.body or "", origin.body or ""), 4)
             if citation.score is not None:
                 self.stats.max_value("newsarchive/origin/match_score_max", citation.score)
         yield from self._settle(item, outcome.status, outcome.note)
 
     def parse_origin(self, response: Response, item: Article, method: str, score: float | None,
-                     feed_date: str | None = None) -> Iterator[Any]:
+                     feed_date: str | None = None) -> Iterator[Any] | AsyncIterator[Any]:
+        """A cited page: the records citing it with its origin (:func:`newsarchive.extract_pool.extract_origin`).
+
+        With ``NEWSARCHIVE_EXTRACT_WORKERS`` the page object runs in a worker process (then an async
+        generator that awaits it); what it raises is raised again inside ``_guard``: the same
+        ``callback_error`` records as an in-process failure.
+        """
         request = response.request
         assert request is not None
         original, leader = self._original_of(request), self._leader(request)
-        yield from self._guard(self._parse_origin(response, original, leader),
-                               lambda: self._release(original, leader, "not_attempted", notes.CALLBACK_ERROR),
-                               "parse_origin", response.url)
+        if self.extractor.workers:
+            return self._parse_origin_pooled(response, original, leader)
+        return self._guard(self._parse_origin(response, original, leader, None),
+                           lambda: self._release(original, leader, "not_attempted", notes.CALLBACK_ERROR),
+                           "parse_origin", response.url)
 
-    def _parse_origin(self, response: Response, original: Original, leader: Citation) -> Iterator[Any]:
-        html = response_text(response, self.stats)
-        if response.status in NOT_FOUND_CODES or not html:
+    async def _parse_origin_pooled(self, response: Response, original: Original,
+                                   leader: Citation) -> AsyncIterator[Any]:
+        html: str | None = None
+        extracted: OriginResult | BaseException | None = None
+        try:
+            html = response_text(response, self.stats)
+            if response.status not in NOT_FOUND_CODES and html:
+                extracted = await self.extractor.run(extract_origin, *self._origin_job(response, leader, html))
+        except Exception as exc:
+            extracted = exc
+        for output in self._guard(self._parse_origin(response, original, leader, (html, extracted)),
+                                  lambda: self._release(original, leader, "not_attempted", notes.CALLBACK_ERROR),
+                                  "parse_origin", response.url):
+            yield output
+
+    def _origin_job(self, response: Response, leader: Citation,
+                    html: str) -> tuple[str, str, str | None, tuple[str, ...], str]:
+        """The arguments of :func:`extract_origin`: the final URL, the capture's profile version
+        (fetched_at), the site names learned so far (this page's ``<title>`` included) and the leading
+        record's body to compare with."""
+        final_url = canonical_url(response.url)
+        names = self.site_names.names_for(final_url, html)
+        return final_url, html, response.meta.get("newsarchive_fetched_at"), names, leader.item.body or ""
+
+    def _parse_origin(self, response: Response, original: Original, leader: Citation,
+                      pooled: tuple[str | None, OriginResult | BaseException | None] | None) -> Iterator[Any]:
+        html: str | None
+        extracted: OriginResult | BaseException | None
+        if pooled is None:  # in-process
+            html = response_text(response, self.stats)
+            ok = response.status not in NOT_FOUND_CODES and bool(html)
+            extracted = extract_origin(*self._origin_job(response, leader, html)) if ok and html else None
+        else:
+            html, extracted = pooled
+            if isinstance(extracted, BaseException):
+                raise extracted
+        if response.status in NOT_FOUND_CODES or not html or extracted is None:
             yield from self._finish(original, leader, Outcome(
                 "not_found", f"http_{response.status}" if html else notes.EMPTY_PAGE))
             return
         final_url = canonical_url(response.url)
-        page_cls = page_for(final_url, response.meta.get("newsarchive_fetched_at"))  # the capture's profile version
-        names = self.site_names.names_for(final_url, html)  # the <title> of the site's pages so far, this one included
-        found = page_cls(url=final_url, html=html, known_site_names=names).to_item()
-        found.key = origin_key(final_url, declared_url(html, final_url))
-        for key in (found.key, origin_key(final_url)):  # what the page says it is names it too
+        found = extracted.origin
+        for key in (found.key or origin_key(final_url), origin_key(final_url)):  # what the page says it is names it too
             self.originals.setdefault(key, original)
         origin = copy.deepcopy(found)
         apply_feed_date(origin, leader.feed_date)  # counted as the leading record has it
@@ -374,7 +418,7 @@ class OriginFollower:
             self.stats.inc_value("newsarchive/origin/empty_page")
             yield from self._finish(original, leader, Outcome("not_found", notes.EMPTY_PAGE))
             return
-        yield from self._finish(original, leader, Outcome("ok", None, found, final_url))
+        yield from self._finish(original, leader, Outcome("ok", None, found, final_url), extracted.similarity)
 
     def origin_failed(self, failure: Any) -> Iterator[Any]:  # a twisted Failure
         original, leader = self._original_of(failure.request), self._leader(failure.request)

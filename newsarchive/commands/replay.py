@@ -264,6 +264,7 @@ def run_workers(warc: str, opts: argparse.Namespace, settings: Any, out_dir: Pat
                 cmd += ["-s", item]
             for name, value in {
                 "NEWSARCHIVE_REPLAY_SHARE": str(shares[k]),
+                "NEWSARCHIVE_EXTRACT_WORKERS": "0",  # the workers are the parallelism: no pool inside each
                 "FEEDS": json.dumps(child_feeds),
                 "NEWSARCHIVE_RUNS_DIR": str(runs_dir / f"worker-{k}"),
                 "NEWSARCHIVE_STATE_PATH": str(folder / "state.sqlite3"),

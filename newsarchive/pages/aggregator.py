@@ -60,8 +60,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # huge_tree: libxml2 otherwise drops everything nested deeper than 256 elements (the page "has no text");
-# the size caps of the download (16 MB) bound what it may build.
-_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True, no_network=True, huge_tree=True)
+# the size caps of the download (16 MB) bound what it may build. Comments and processing instructions
+# stay in the tree (the flattener skips them, keeping their tails), so the tree is the one the link walk
+# (newsarchive.discovery.html_links) would build itself and can be shared with it.
+_PARSER = lxml.html.HTMLParser(recover=True, no_network=True, huge_tree=True)
 
 # ----------------------------------------------------------------------------- URL patterns
 _ARTICLE_PATH = re.compile(r"^(?P<ru>/ru)?/(?P<kind>news|story)/[^/?#]*?-?(?P<id>\d+)/?$")
@@ -225,6 +227,8 @@ class _Doc:
     meta: dict[str, str]
     h1: list[str]
     head_title: str
+    root: Any = None
+    """The parsed tree (read only; the link walk reuses it: :func:`newsarchive.discovery.html_links`)."""
 
 
 def _empty() -> _Doc:
@@ -238,7 +242,10 @@ def _load(html: str | bytes, encoding: str | None) -> _Doc:
             _, text = html_to_unicode(header, html, default_encoding=encoding or "utf-8")
         else:
             text = html
-        text = _XML_DECL.sub("", _CONTROL.sub("", text), count=1)
+        cleaned = _XML_DECL.sub("", _CONTROL.sub("", text), count=1)
+        # the tree is shared only when it is the one of the caller's text (nothing removed from it)
+        shareable = cleaned == html
+        text = cleaned
         if not text.strip():
             return _empty()
         root = lxml.html.document_fromstring(text, parser=_PARSER)
@@ -263,7 +270,7 @@ def _load(html: str | bytes, encoding: str | None) -> _Doc:
             jsonld = _article_object(el.text or "")
     h1 = [_clean(h.text_content()) for h in root.iter("h1")]
     return _Doc(_Flattener().run(root), root.get("lang") or "", jsonld, meta, [t for t in h1 if t],
-                _clean(head_title))
+                _clean(head_title), root if shareable else None)
 
 
 def _article_object(raw: str) -> dict[str, Any]:
@@ -437,6 +444,10 @@ class AggregatorPage:
             if m:
                 return _clean(next(v for v in m.groups() if v is not None))
         return None
+
+    def tree(self) -> Any:
+        """The page's parsed lxml tree (``None`` when it did not parse), to share with other readers of the page."""
+        return self._doc.root
 
     # -- machinery -----------------------------------------------------------------------
     @cached_property
