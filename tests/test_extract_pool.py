@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from newsarchive.discovery import html_links
 from newsarchive.extract_pool import ExtractionPool, extract_aggregator, extract_origin
+from newsarchive.links import html_links
 from newsarchive.mirror import MirrorServer
 from newsarchive.mirror.content import MirrorConfig, MirrorSite
 from newsarchive.mirror.icma_pages import render_article
@@ -116,14 +116,18 @@ def test_worker_errors_reach_the_caller_and_a_dead_worker_sends_the_work_back_in
     assert asyncio.run(scenario()) == ["worker", 32, "worker", "in-process", "in-process"]
 
 
-def test_the_origin_job_gives_the_origin_and_the_similarity() -> None:
-    html = ("<html><head><title>Bakıda yeni məktəb açılıb</title></head><body><article><h1>Bakıda yeni məktəb "
-            "açılıb</h1><p>" + "Bakıda bu gün yeni məktəb açılıb və orada min şagird oxuyacaq. " * 5
-            + "</p></article></body></html>")
-    result = extract_origin("https://apa.az/az/xeber/1", html, None,
+def test_the_origin_job_gives_the_origin_its_key_and_the_similarity() -> None:
+    # hand-made page: no <h1>, the <title> carries a site name that only the learned names cut
+    html = ("<html><head><title>Bakıda yeni məktəb açılıb | Xəbər Mərkəzi</title></head><body><article><p>"
+            + "Bakıda bu gün yeni məktəb açılıb və orada min şagird oxuyacaq. " * 5 + "</p></article></body></html>")
+    url = "https://apa.az/az/social/bakida-yeni-mekteb-812345"
+    result = extract_origin(url, html, None, ("Xəbər Mərkəzi",),
                             "Bakıda bu gün yeni məktəb açılıb və orada min şagird oxuyacaq.")
     assert result.origin.title == "Bakıda yeni məktəb açılıb"
+    assert result.origin.key == "id:apa.az/az/812345"  # the id rule of apa.az, computed in the job
     assert result.similarity == 1.0
-    empty = extract_origin("https://apa.az/az/xeber/2", "<html><body></body></html>", None, "mətn")
+    unlearned = extract_origin(url, html, None, (), "mətn")
+    assert unlearned.origin.title == "Bakıda yeni məktəb açılıb | Xəbər Mərkəzi"
+    empty = extract_origin("https://apa.az/az/xeber/2", "<html><body></body></html>", None, (), "mətn")
     assert empty.similarity is None
     assert pickle.loads(pickle.dumps(result)) == result
