@@ -87,11 +87,20 @@ def run(mode: str, workers: int, mirror: MirrorServer, redis_url: str | None, ba
             settings |= {"NEWSARCHIVE_REDIS_URL": redis_url, "NEWSARCHIVE_REDIS_PREFIX": f"bench:{tag}:%(spider)s"}
         cmd = crawl_argv("icma", settings, "-O", str(out / "items.jsonl"), *args)
         log = (out / "crawl.log").open("w", encoding="utf-8")
+        # a session of its own, as separate services would run: with autogroup scheduling each worker
+        # then gets its own CPU share instead of splitting one with the benchmark (and the mirror)
         procs.append((subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                                       stdout=subprocess.DEVNULL, stderr=log), out, log))
-    for proc, out, log in procs:
-        proc.wait()
-        log.close()
+                                       stdout=subprocess.DEVNULL, stderr=log, start_new_session=True), out, log))
+    try:
+        for proc, _, _ in procs:
+            proc.wait()
+    finally:
+        for proc, _, log in procs:  # interrupted: the workers are not in our session, so stop them here
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            log.close()
+    for proc, out, _ in procs:
         if proc.returncode != 0:
             raise SystemExit(f"{mode}: crawl failed, see {out / 'crawl.log'}")
     wall = time.monotonic() - started

@@ -327,6 +327,16 @@ class ReplayShare:
         return share
 
 
+def replayed_urls(crawler: Crawler) -> Iterable[str]:
+    """Every URL the replay of *crawler* can answer (a worker's: its share's); none outside a replay
+    (or before the replay's download handler has read the archive)."""
+    share = crawler_share(crawler)
+    if share is not None:
+        return share.choices.keys()
+    index: ReplayIndex | None = getattr(crawler, "_newsarchive_replay_index", None)
+    return index.by_url.keys() if index is not None else ()
+
+
 def split_shares(index: ReplayIndex, is_article: Callable[[str], bool], count: int) -> list[ReplayShare]:
     """Divide the archive's aggregator articles over *count* workers (round robin over the sorted URLs).
 

@@ -38,7 +38,7 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
@@ -60,7 +60,7 @@ from newsarchive.origin.match import best_match
 from newsarchive.origin.similarity import origin_similarity
 from newsarchive.pages.dates import apply_feed_date
 from newsarchive.pages.site_names import SiteNameLearner, page_title
-from newsarchive.replay import ReplayMissError
+from newsarchive.replay import ReplayMissError, replayed_urls
 from newsarchive.responses import response_text
 from newsarchive.state import SiteNameStore, open_site_names
 from newsarchive.urls import canonical_url, host_of
@@ -197,7 +197,7 @@ class Original:
     waiting: list[Citation] = field(default_factory=list)
     """Records citing it besides the one whose request is out."""
     tried: set[str] = field(default_factory=set)
-    """URLs requested for it (canonical), so a hand-over never repeats one."""
+    """URLs requested for it, as requested (a replay answers exact URLs), so a hand-over never repeats one."""
     outcome: Outcome | None = None
     in_flight: bool = False
     """A request for it is out. Not in flight and no outcome: a replay found none of the URLs tried
@@ -222,6 +222,8 @@ class OriginFollower:
         self.site_names = SiteNameMemory(crawler)
         self.originals: dict[str, Original] = {}
         """Identity key → the original fetched (or being fetched) in this run."""
+        self.archived: dict[str, list[str]] | None = None
+        """A replay: identity key → the archived URLs of that key (built at the first miss)."""
         self.parked: dict[int, Article] = {}
         """Records between :meth:`follow` and their emission (id → record; the dict keeps them alive)."""
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
@@ -271,7 +273,7 @@ class OriginFollower:
         key = origin_key(citation.url)
         original = self.originals.get(key)
         if original is not None and original.outcome is None and not original.in_flight \
-                and canonical_url(citation.url) not in original.tried:
+                and citation.url not in original.tried:
             yield self._origin_request(citation, original)  # a replay: this URL may be the one the runs fetched
             return
         if original is not None:
@@ -288,7 +290,7 @@ class OriginFollower:
         yield self._origin_request(citation, original)
 
     def _origin_request(self, citation: Citation, original: Original) -> scrapy.Request:
-        original.tried.add(canonical_url(citation.url))
+        original.tried.add(citation.url)
         original.in_flight = True
         self.stats.inc_value("newsarchive/origin/identity/requested")
         return scrapy.Request(
@@ -308,6 +310,21 @@ class OriginFollower:
         kwargs = request.cb_kwargs
         return Citation(kwargs["item"], request.url, kwargs.get("method") or "link", kwargs.get("score"),
                         kwargs.get("feed_date"))
+
+    def _archived_url(self, original: Original) -> str | None:
+        """A replay: an archived URL with the key of *original* that was not asked for yet, if any.
+
+        The runs fetched an original once, under the URL of the first record citing it; a record
+        citing it under another URL shared that download. A worker of a sharded replay may hold
+        the second record without the first: it finds the download by key (keys from the URL only;
+        a key learned from a page's canonical link is not known before that page is parsed).
+        """
+        if self.archived is None:
+            self.archived = {}
+            for url in replayed_urls(self.crawler):
+                self.archived.setdefault(origin_key(url), []).append(url)
+        return next((url for url in self.archived.get(original.key, ()) if url not in original.tried),
+                    None)
 
     def _finish(self, original: Original, leader: Citation, outcome: Outcome | None,
                 leader_similarity: float | None = None) -> Iterator[Any]:
@@ -431,11 +448,16 @@ class OriginFollower:
         if failure.check(BlockedURLError):
             status, note = "blocked", notes.POLICY
         elif failure.check(ReplayMissError):  # a replay: the runs never fetched it (over the cap, ...)
-            untried = [c for c in original.waiting if canonical_url(c.url) not in original.tried]
+            untried = [c for c in original.waiting if c.url not in original.tried]
             if untried:  # the runs fetched this original under another URL a record cites: ask for that one
                 original.waiting.remove(untried[0])
                 original.waiting.append(leader)
                 yield self._origin_request(untried[0], original)
+                return
+            archived = self._archived_url(original)
+            if archived is not None:  # the runs fetched it for a record this process does not replay
+                self.stats.inc_value("newsarchive/origin/identity/archived_alias")
+                yield self._origin_request(replace(leader, url=archived), original)
                 return
             original.in_flight = False  # none of its URLs so far: wait for another citation of it
             original.waiting.append(leader)

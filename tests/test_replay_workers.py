@@ -135,3 +135,29 @@ def test_workers_into_the_live_database_write_what_one_writes(archive: CrawlResu
     assert len(rows["single"]["articles"]) == len(archive.items)
     for table in TABLES:
         assert rows["sharded"][table] == rows["single"][table], table
+
+
+def test_workers_find_an_original_that_another_worker_s_record_fetched(tmp_path: Path) -> None:
+    """The variants mirror (see tests/test_origin_identity.py): one apa.az original cited by five icma
+    articles under five URLs, fetched once by the run (under the first citing record's URL). The
+    articles are dealt round robin, so a worker holds records citing it under URLs the run never
+    requested; it finds the archived URL by the original's key and gives them the single replay's
+    records, not ``not_in_archive``."""
+    with MirrorServer(articles=ARTICLES, variants=True) as mirror:
+        crawl = run_crawl(mirror, tmp_path / "archive", settings={"NEWSARCHIVE_MONITOR_MIN_ITEMS": 0})
+        apa = [mirror.site.article(k).url for k in (1, 6, 15, 21, 26)]
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    live = crawl.by_url()
+    assert {live[url]["origin_status"] for url in apa} == {"ok"}
+    warc = crawl.out_dir / "warc"
+    single = run_replay(warc, tmp_path, "-O", str(tmp_path / "single.jsonl"), settings=into(tmp_path / "single"))
+    assert single.returncode == 0, single.stderr[-3000:]
+    sharded = run_replay(warc, tmp_path, "--workers", "2", "--output-dir", str(tmp_path / "sharded-out"),
+                         "-O", str(tmp_path / "sharded.jsonl"), settings=into(tmp_path / "sharded"))
+    assert sharded.returncode == 0, sharded.stderr[-3000:]
+    one = read_jsonl(tmp_path / "single.jsonl")
+    assert {one[url]["origin_status"] for url in apa} == {"ok"}
+    assert read_jsonl(tmp_path / "sharded.jsonl") == one  # every field of every record
+    aliases = [stats.get("newsarchive/origin/identity/archived_alias", 0)
+               for stats in run_reports(tmp_path / "sharded" / "runs")]
+    assert sum(aliases) > 0  # the case happened: a worker asked for the URL the run fetched
