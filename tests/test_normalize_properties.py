@@ -110,7 +110,9 @@ def check_parser_result(value: object, ref: datetime) -> None:
         assert value.tzinfo is BAKU
         offset = value.utcoffset()
         assert offset is not None and offset.seconds % 3600 == 0, iso  # whole hours since 1924
-        if value.year >= 1992:  # Azerbaijan's own time: +04:00, summer time +05:00 until 2015
+        # Azerbaijan's own time: +04:00, summer time +05:00 until 2015; until September 1992 it kept
+        # Moscow's +03:00/+04:00 (tzdata's Asia/Baku: "3:00 RussiaAsia +03/+04 1992 Sep lastSun")
+        if value.year >= 1993:
             assert offset in (timedelta(hours=4), timedelta(hours=5)), iso
             if offset == timedelta(hours=5):
                 assert value.year <= 2015 and 3 <= value.month <= 10, iso
