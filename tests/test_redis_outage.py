@@ -16,6 +16,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,4 +104,17 @@ def test_work_a_worker_left_in_an_outage_is_finished_by_another(tmp_path: Path, 
     for worker in (first, second):
         with sqlite3.connect(worker.out_dir / "archive.sqlite3") as conn:
             archived |= {row[0] for row in conn.execute("SELECT url FROM articles")}
+    missing = truth(mirror) - archived
+    assert not missing, diagnosis(missing, (first, second))
     assert archived == truth(mirror)
+
+
+def diagnosis(missing: set[str], workers: tuple[Any, ...]) -> str:
+    """For a lost article: which worker fetched it (its WARC index) and the frontier's own counts."""
+    lines = [f"{len(missing)} article(s) archived by no worker"]
+    for worker in workers:
+        index = "".join(path.read_text(encoding="utf-8") for path in (worker.out_dir / "warc").glob("*.cdxj"))
+        fetched = sorted(url for url in missing if url in index)
+        counts = {k: v for k, v in worker.stats.items() if k.startswith("newsarchive/distributed/")}
+        lines.append(f"{worker.out_dir.name}: fetched {fetched}; {counts}")
+    return "\n".join(lines)
