@@ -145,3 +145,13 @@ def pg_database(postgres_url: str) -> Iterator[str]:
         yield with_database(postgres_url, name)
     finally:
         _admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty archive database: a SQLite file, and (marked ``postgres``) a fresh PostgreSQL database
+    (a test module using it makes ``pg_database`` and ``postgres_url`` visible too)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    url: str = request.getfixturevalue("pg_database")
+    return url

@@ -32,6 +32,7 @@ from tests.pg import PASSWORD, free_port, start_cluster
 # the PostgreSQL fixtures (tests/pg.py), made visible to this module
 postgres_url = pg.postgres_url
 pg_database = pg.pg_database
+db_url = pg.db_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "schema/article.schema.json").read_text())
@@ -54,14 +55,6 @@ def article(n: int, **changes: Any) -> Article:
         warc_record_id=f"<urn:uuid:00000000-0000-4000-8000-{n:012d}>",
     )
     return replace(item, **changes)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
-    url: str = request.getfixturevalue("pg_database")
-    return url
 
 
 def make_pipeline(url: str, tmp_path: Path, batch: int = 100) -> DatabasePipeline:

@@ -8,7 +8,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 import jsonschema
-import pytest
 
 from newsarchive.archive.db import MIGRATIONS, ArticleStore
 from newsarchive.items import Article, Origin
@@ -16,6 +15,7 @@ from tests import pg
 
 postgres_url = pg.postgres_url
 pg_database = pg.pg_database
+db_url = pg.db_url
 
 SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "schema/article.schema.json").read_text())
 
@@ -33,14 +33,6 @@ def record() -> dict[str, object]:
                    origin_similarity=0.9, fetched_at="2025-10-23T08:00:00Z",
                    content_hash="sha256:" + "0" * 64)
     return asdict(item)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
-    url: str = request.getfixturevalue("pg_database")
-    return url
 
 
 def test_origin_lists_and_methods_round_trip(db_url: str) -> None:

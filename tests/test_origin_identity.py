@@ -32,6 +32,7 @@ from tests.crawl import CrawlResult, run_crawl
 
 postgres_url = pg.postgres_url
 pg_database = pg.pg_database
+db_url = pg.db_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "schema/article.schema.json").read_text())
@@ -285,14 +286,6 @@ def test_a_replay_miss_waits_for_another_citation_of_the_original() -> None:
 
 
 # -- the database, SQLite and PostgreSQL ------------------------------------------------------------
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
-    url: str = request.getfixturevalue("pg_database")
-    return url
-
 
 def cited_record(n: int, cited: str, status: str = "ok", fetched_at: str = "2025-10-23T08:00:00Z") -> dict[str, Any]:
     from dataclasses import asdict
