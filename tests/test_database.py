@@ -331,10 +331,12 @@ def test_missing_psycopg_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_default_spool_is_named_after_the_database(tmp_path: Path) -> None:
-    crawler = get_crawler(Spider, {**project_defaults(),
+    # the data folder explicit: the defaults' own follows NEWSARCHIVE_DATA_DIR in the environment
+    # when newsarchive.settings was first imported (tests/conftest.py sets it for the session)
+    crawler = get_crawler(Spider, {**project_defaults(), "NEWSARCHIVE_DATA_DIR": str(tmp_path / "data"),
                                    "NEWSARCHIVE_DATABASE_URL": f"sqlite:///{tmp_path / 'news.sqlite3'}"})
     pipeline = DatabasePipeline.from_crawler(crawler)
-    assert pipeline.spool.path == Path("data/spool/news.jsonl")
+    assert pipeline.spool.path == tmp_path / "data/spool/news.jsonl"
 
 
 def test_sqlite_file_is_in_wal_mode(tmp_path: Path) -> None:
