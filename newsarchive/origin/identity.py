@@ -8,7 +8,7 @@ one key:
 - ``id:<host>/[<scope>/]<id>`` where the site's article id is known: :data:`ID_RULES` says, per site,
   which part of an article path is the id (and which part, the edition, scopes it);
 - ``url:<host><path>?<query>`` elsewhere: the canonical URL
-  (:func:`newsarchive.discovery.canonical_url`: tracking parameters, fragment and ``www.`` removed,
+  (:func:`newsarchive.urls.canonical_url`: tracking parameters, fragment and ``www.`` removed,
   query sorted, host lower-case) without its scheme.
 
 A number in a URL is an id only where the site's rule says so: ``bakivaxti.az`` post URLs end in the

@@ -62,7 +62,7 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # huge_tree: libxml2 otherwise drops everything nested deeper than 256 elements (the page "has no text");
 # the size caps of the download (16 MB) bound what it may build. Comments and processing instructions
 # stay in the tree (the flattener skips them, keeping their tails), so the tree is the one the link walk
-# (newsarchive.discovery.html_links) would build itself and can be shared with it.
+# (newsarchive.links.html_links) would build itself and can be shared with it.
 _PARSER = lxml.html.HTMLParser(recover=True, no_network=True, huge_tree=True)
 
 # ----------------------------------------------------------------------------- URL patterns
@@ -228,7 +228,7 @@ class _Doc:
     h1: list[str]
     head_title: str
     root: Any = None
-    """The parsed tree (read only; the link walk reuses it: :func:`newsarchive.discovery.html_links`)."""
+    """The parsed tree (read only; the link walk reuses it: :func:`newsarchive.links.html_links`)."""
 
 
 def _empty() -> _Doc:
