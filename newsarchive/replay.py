@@ -40,8 +40,10 @@ from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
 from newsarchive.archive.warc import INDEXED_TYPES, SERVER_NOT_MODIFIED, cdxj_line_for, ensure_index, warc_paths
+from newsarchive.charset import page_text
 from newsarchive.netpolicy import BlockedURLError
-from newsarchive.urls import canonical_url
+from newsarchive.pages.site_names import TITLE_SEARCH_CHARS, page_title
+from newsarchive.urls import canonical_url, host_of
 
 if TYPE_CHECKING:
     from typing import Self
@@ -335,6 +337,48 @@ def replayed_urls(crawler: Crawler) -> Iterable[str]:
         return share.choices.keys()
     index: ReplayIndex | None = getattr(crawler, "_newsarchive_replay_index", None)
     return index.by_url.keys() if index is not None else ()
+
+
+def replayed_entries(crawler: Crawler) -> Iterable[Entry]:
+    """The record that answers each URL the replay of *crawler* can answer (a worker's: its share's)."""
+    share = crawler_share(crawler)
+    if share is not None:
+        return share.choices.values()
+    index: ReplayIndex | None = getattr(crawler, "_newsarchive_replay_index", None)
+    if index is None:
+        return ()
+    return [chosen for url in index.by_url if (chosen := index.choose(url)) is not None]
+
+
+def archived_titles(entries: Iterable[Entry], per_host: int,
+                    skip_hosts: frozenset[str] = frozenset()) -> list[tuple[str, list[str]]]:
+    """Per host, the ``<title>`` of its last *per_host* archived HTML pages (2xx, in capture order).
+
+    What a replay learns site names from (:class:`spiders.origins.SiteNameMemory`): the archive's
+    own titles, read before anything is extracted, so every process of a sharded replay learns the
+    same names whatever pages it replays. Pages of *skip_hosts* (the aggregator's) are not read.
+    """
+    titles: dict[str, list[str]] = {}
+    wanted = (e for e in entries if e.ok and host_of(e.url) not in skip_hosts)
+    for entry in sorted(wanted, key=lambda e: (e.date, e.url)):
+        title = entry_title(entry)
+        if title:
+            titles.setdefault(host_of(entry.url), []).append(title)
+    return [(host, found[-per_host:]) for host, found in titles.items()]
+
+
+def entry_title(entry: Entry) -> str | None:
+    """The ``<title>`` of the archived page of *entry*; ``None`` when it is not HTML or has none."""
+    with entry.path.open("rb") as fh:
+        fh.seek(entry.offset)
+        record = next(iter(ArchiveIterator(fh)))
+        http = record.http_headers
+        content_type = (http.get_header("Content-Type") or "") if http is not None else ""
+        if "html" not in content_type.lower():
+            return None
+        body = record.content_stream().read(4 * TITLE_SEARCH_CHARS)  # content encoding undone
+    charset = content_type.lower().partition("charset=")[2].split(";")[0].strip(" \"'") or None
+    return page_title(page_text(body, charset)[0])
 
 
 def split_shares(index: ReplayIndex, is_article: Callable[[str], bool], count: int) -> list[ReplayShare]:

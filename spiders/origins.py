@@ -60,7 +60,7 @@ from newsarchive.origin.match import best_match
 from newsarchive.origin.similarity import origin_similarity
 from newsarchive.pages.dates import apply_feed_date
 from newsarchive.pages.site_names import SiteNameLearner, page_title
-from newsarchive.replay import ReplayMissError, replayed_urls
+from newsarchive.replay import ReplayMissError, archived_titles, replayed_entries, replayed_urls
 from newsarchive.responses import response_text
 from newsarchive.state import SiteNameStore, open_site_names
 from newsarchive.urls import canonical_url, host_of
@@ -102,7 +102,9 @@ class SiteNameMemory:
     """The run's site names learned from cited pages' ``<title>`` (:mod:`newsarchive.pages.site_names`),
     per host, in the order pages are parsed; with a state store (:meth:`attach`) they start from what
     earlier runs learned and every change is written through (committed with the state store).
-    A replay has no state store: it learns from its own captures, in the order they are replayed.
+    A replay (``NEWSARCHIVE_REPLAY_WARC``) has no state store: before its first cited page it learns
+    from the archive's own titles (:func:`newsarchive.replay.archived_titles`, the last few per host in
+    capture order) and learns nothing more, so every worker of a sharded replay cuts the same names.
 
     Stats ``newsarchive/site_names/<metric>``: ``loaded`` (hosts from the state store), ``pages_with_names``
     (pages extracted with learned names), ``failed`` (store errors; the run goes on without the store).
@@ -114,6 +116,8 @@ class SiteNameMemory:
                                        crawler.settings.getint("NEWSARCHIVE_SITE_NAMES_HOSTS"))
         self.store: SiteNameStore | None = None
         self.loaded = 0
+        self.replay = bool(crawler.settings.get("NEWSARCHIVE_REPLAY_WARC"))
+        self.primed = False
         self.early_failures = 0  # before the crawl starts there are no stats yet
         crawler.signals.connect(self._opened, signal=signals.spider_opened)
 
@@ -139,8 +143,16 @@ class SiteNameMemory:
         self.store = store
 
     def names_for(self, url: str, html: str) -> tuple[str, ...]:
-        """Record the ``<title>`` of the page at *url*; the names its host's titles teach, this one included."""
+        """Record the ``<title>`` of the page at *url*; the names its host's titles teach, this one included
+        (in a replay: the names the archive's titles of its host teach)."""
         host = host_of(url)
+        if self.replay:
+            if not self.primed:
+                self._prime()
+            names = self.learner.names(host)
+            if names:
+                self.stats.inc_value("newsarchive/site_names/pages_with_names")
+            return names
         before = self.learner.titles(host)
         names = self.learner.add(host, page_title(html))
         titles = self.learner.titles(host)
@@ -152,6 +164,16 @@ class SiteNameMemory:
         if names:
             self.stats.inc_value("newsarchive/site_names/pages_with_names")
         return names
+
+    def _prime(self) -> None:
+        """A replay: start from the archive's titles (read once, at the first cited page)."""
+        self.primed = True
+        aggregator = frozenset(getattr(self.crawler.spidercls, "aggregator_hosts", ()))  # no cited pages there
+        loaded = archived_titles(replayed_entries(self.crawler), self.learner.titles_per_host, aggregator)
+        for host, titles in loaded:
+            self.learner.restore(host, titles)
+        self.loaded = len(loaded)
+        self.stats.set_value("newsarchive/site_names/loaded", self.loaded)
 
     @property
     def stats(self) -> StatsCollector:
