@@ -37,7 +37,9 @@ from scrapy import Request as ScrapyRequest
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
+from w3lib.encoding import http_content_type_encoding
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 
 from newsarchive.archive.warc import INDEXED_TYPES, SERVER_NOT_MODIFIED, cdxj_line_for, ensure_index, warc_paths
 from newsarchive.charset import page_text
@@ -361,7 +363,10 @@ def archived_titles(entries: Iterable[Entry], per_host: int,
     titles: dict[str, list[str]] = {}
     wanted = (e for e in entries if e.ok and host_of(e.url) not in skip_hosts)
     for entry in sorted(wanted, key=lambda e: (e.date, e.url)):
-        title = entry_title(entry)
+        try:
+            title = entry_title(entry)
+        except (OSError, ValueError, StopIteration, ArchiveLoadFailed):
+            continue  # an unreadable record: its own replay fails on it too, and says so (replay stats)
         if title:
             titles.setdefault(host_of(entry.url), []).append(title)
     return [(host, found[-per_host:]) for host, found in titles.items()]
@@ -377,8 +382,7 @@ def entry_title(entry: Entry) -> str | None:
         if "html" not in content_type.lower():
             return None
         body = record.content_stream().read(4 * TITLE_SEARCH_CHARS)  # content encoding undone
-    charset = content_type.lower().partition("charset=")[2].split(";")[0].strip(" \"'") or None
-    return page_title(page_text(body, charset)[0])
+    return page_title(page_text(body, http_content_type_encoding(content_type))[0])
 
 
 def split_shares(index: ReplayIndex, is_article: Callable[[str], bool], count: int) -> list[ReplayShare]:

@@ -273,3 +273,35 @@ def test_icma_crawl_keeps_cited_sites_names_and_exact_titles(mirror: MirrorServe
             assert item["origin"]["title"] == truth[item["url"]].title, item["url"]
             checked += 1
     assert checked >= 20
+
+
+def test_a_replay_reads_the_archived_titles_per_host_in_capture_order(tmp_path: Path) -> None:
+    """Hand-made WARC: a gzip-encoded UTF-8 page, a Windows-1251 page captured earlier, a JSON
+    response and an aggregator page (neither read)."""
+    import gzip
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from newsarchive.replay import ReplayIndex, archived_titles
+
+    path = tmp_path / "titles.warc.gz"
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for url, body, headers, date in [
+            ("https://a.az/2", gzip.compress("<title>İki | Xəbər Mərkəzi</title>".encode()),
+             [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip")], "2025-10-02T00:00:00Z"),
+            ("https://a.az/1", "<html><title>Бир | Сайт</title></html>".encode("cp1251"),
+             [("Content-Type", "text/html; charset=windows-1251")], "2025-10-01T00:00:00Z"),
+            ("https://a.az/api.json", b'{"title": "x"}', [("Content-Type", "application/json")], "2025-10-03T00:00:00Z"),
+            ("https://icma.az/news/x-1", b"<title>Icma</title>", [("Content-Type", "text/html")], "2025-10-04T00:00:00Z"),
+        ]:
+            http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=http,
+                                                          warc_headers_dict={"WARC-Date": date}))
+    index = ReplayIndex.build([path], repair_indexes=False)
+    entries = [entry for url in index.by_url if (entry := index.choose(url)) is not None]
+    assert len(entries) == 4
+    assert archived_titles(entries, 8, frozenset({"icma.az"})) == [("a.az", ["Бир | Сайт", "İki | Xəbər Mərkəzi"])]
+    assert archived_titles(entries, 1, frozenset({"icma.az"})) == [("a.az", ["İki | Xəbər Mərkəzi"])]
