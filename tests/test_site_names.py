@@ -294,8 +294,10 @@ def test_a_replay_reads_the_archived_titles_per_host_in_capture_order(tmp_path: 
              [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip")], "2025-10-02T00:00:00Z"),
             ("https://a.az/1", "<html><title>Бир | Сайт</title></html>".encode("cp1251"),
              [("Content-Type", "text/html; charset=windows-1251")], "2025-10-01T00:00:00Z"),
-            ("https://a.az/api.json", b'{"title": "x"}', [("Content-Type", "application/json")], "2025-10-03T00:00:00Z"),
-            ("https://icma.az/news/x-1", b"<title>Icma</title>", [("Content-Type", "text/html")], "2025-10-04T00:00:00Z"),
+            ("https://a.az/api.json", b'{"title": "x"}', [("Content-Type", "application/json")],
+             "2025-10-03T00:00:00Z"),
+            ("https://icma.az/news/x-1", b"<title>Icma</title>", [("Content-Type", "text/html")],
+             "2025-10-04T00:00:00Z"),
         ]:
             http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
             writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=http,
