@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,14 @@ from newsarchive.distributed.frontier import Frontier
 from tests.redis_server import RedisServer, redis_available
 
 pytestmark = [pytest.mark.redis, pytest.mark.skipif(not redis_available(), reason="needs a redis-server binary")]
+
+
+def registered(client: Any, *workers: tuple[str, float]) -> list[Frontier]:
+    """A frontier per (worker id, heartbeat ttl) on one run's keys, each registered."""
+    frontiers = [Frontier(client, "t:late", worker, ttl=ttl) for worker, ttl in workers]
+    for frontier in frontiers:
+        frontier.register()
+    return frontiers
 
 
 @pytest.fixture
@@ -35,10 +44,7 @@ def redis() -> Iterator[RedisServer]:
 
 def test_a_worker_leaving_with_requests_in_hand_is_still_reclaimed(redis: RedisServer) -> None:
     client = redis.client()
-    gone = Frontier(client, "t:late", "gone", ttl=30)
-    survivor = Frontier(client, "t:late", "survivor", ttl=30)
-    gone.register()
-    survivor.register()
+    gone, survivor = registered(client, ("gone", 30), ("survivor", 30))
     assert gone.push(b"article", 0, "fp-article")
     assert [data for data, _ in gone.pop(4)] == [b"article"]
     assert gone.unregister() is False, "a worker holding requests must not leave the registry"
@@ -50,10 +56,7 @@ def test_a_worker_leaving_with_requests_in_hand_is_still_reclaimed(redis: RedisS
 
 def test_a_pop_run_after_the_worker_left_takes_nothing(redis: RedisServer) -> None:
     client = redis.client()
-    gone = Frontier(client, "t:late", "gone", ttl=30)
-    survivor = Frontier(client, "t:late", "survivor", ttl=30)
-    gone.register()
-    survivor.register()
+    gone, survivor = registered(client, ("gone", 30), ("survivor", 30))
     assert gone.push(b"article", 0, "fp-article")
     assert gone.unregister() is True, "nothing in hand: it leaves"
     assert gone.pop(4) == [], "a worker out of the registry pops nothing"
@@ -64,10 +67,7 @@ def test_a_pop_run_after_the_worker_left_takes_nothing(redis: RedisServer) -> No
 def test_a_reclaimed_worker_pops_again_once_its_heartbeat_registers_it(redis: RedisServer) -> None:
     """A slow (not dead) worker whose lease expired: reclaimed, then back with its next heartbeat."""
     client = redis.client()
-    slow = Frontier(client, "t:late", "slow", ttl=0.2)
-    survivor = Frontier(client, "t:late", "survivor", ttl=30)
-    slow.register()
-    survivor.register()
+    slow, survivor = registered(client, ("slow", 0.2), ("survivor", 30))
     assert slow.push(b"a", 0, "fp-a") and slow.push(b"b", 0, "fp-b")
     assert len(slow.pop(1)) == 1
     time.sleep(0.3)

@@ -50,13 +50,17 @@ def table_rows(database: Path) -> dict[str, list[tuple[object, ...]]]:
     return rows
 
 
-def test_two_workers_give_the_records_of_one(archive: CrawlResult, tmp_path: Path) -> None:
-    warc = archive.out_dir / "warc"
+def replay_single_and_sharded(warc: Path, tmp_path: Path) -> None:
+    """Replay *warc* in one process (into `single`, `single.jsonl`) and with two workers (`sharded`)."""
     single = run_replay(warc, tmp_path, "-O", str(tmp_path / "single.jsonl"), settings=into(tmp_path / "single"))
     assert single.returncode == 0, single.stderr[-3000:]
     sharded = run_replay(warc, tmp_path, "--workers", "2", "--output-dir", str(tmp_path / "sharded-out"),
                          "-O", str(tmp_path / "sharded.jsonl"), settings=into(tmp_path / "sharded"))
     assert sharded.returncode == 0, sharded.stderr[-3000:]
+
+
+def test_two_workers_give_the_records_of_one(archive: CrawlResult, tmp_path: Path) -> None:
+    replay_single_and_sharded(archive.out_dir / "warc", tmp_path)
 
     lines = (tmp_path / "sharded.jsonl").read_text(encoding="utf-8").splitlines()
     one = read_jsonl(tmp_path / "single.jsonl")
@@ -149,12 +153,7 @@ def test_workers_find_an_original_that_another_worker_s_record_fetched(tmp_path:
     assert crawl.returncode == 0, crawl.log[-3000:]
     live = crawl.by_url()
     assert {live[url]["origin_status"] for url in apa} == {"ok"}
-    warc = crawl.out_dir / "warc"
-    single = run_replay(warc, tmp_path, "-O", str(tmp_path / "single.jsonl"), settings=into(tmp_path / "single"))
-    assert single.returncode == 0, single.stderr[-3000:]
-    sharded = run_replay(warc, tmp_path, "--workers", "2", "--output-dir", str(tmp_path / "sharded-out"),
-                         "-O", str(tmp_path / "sharded.jsonl"), settings=into(tmp_path / "sharded"))
-    assert sharded.returncode == 0, sharded.stderr[-3000:]
+    replay_single_and_sharded(crawl.out_dir / "warc", tmp_path)
     one = read_jsonl(tmp_path / "single.jsonl")
     assert {one[url]["origin_status"] for url in apa} == {"ok"}
     assert read_jsonl(tmp_path / "sharded.jsonl") == one  # every field of every record
