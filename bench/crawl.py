@@ -10,7 +10,8 @@ b. **full**: ``scrapy crawl icma`` with the project settings plus
 a. **plain**: a minimal Scrapy spider (no extraction, no item pipelines, no WARC, no
    retries, no redirects, no robots.txt parsing) fetching *exactly the responses (b)
    received*: every response record of (b)'s WARC (retried and redirected hops included),
-   through the same download handler (host map), with the same concurrency settings.
+   through the same download handler (host map), with the same concurrency settings
+   (``CONCURRENT_REQUESTS*`` and ``CONCURRENT_ITEMS``).
 
 Both crawls run twice: a discarded warm-up pass (b then a: the mirror's caches, the OS page cache,
 Python's bytecode caches) and the measured pass in the other order (a then b), so neither side
@@ -134,12 +135,17 @@ class RssProbe:
 
 
 # -- the plain spider (mode a) ---------------------------------------------------------------
-def plain_settings(offline: dict[str, Any], probe_file: Path) -> dict[str, Any]:
-    """Plain Scrapy: the project's download handler and concurrency, nothing of the project's processing."""
+def plain_settings(offline: dict[str, Any], probe_file: Path, extra: dict[str, str] | None = None) -> dict[str, Any]:
+    """Plain Scrapy: the project's download handler and concurrency, nothing of the project's processing.
+
+    Concurrency includes ``CONCURRENT_ITEMS`` (the project's, or the full crawl's ``-s`` value): the
+    number of asyncio tasks Scrapy starts per callback, a cost of plain Scrapy too.
+    """
     from newsarchive import settings as project
 
     return {
         **offline,
+        "CONCURRENT_ITEMS": int((extra or {}).get("CONCURRENT_ITEMS", project.CONCURRENT_ITEMS)),
         "USER_AGENT": project.USER_AGENT,
         "DOWNLOAD_HANDLERS": project.DOWNLOAD_HANDLERS,  # the host map: how the mirror is reached
         "DOWNLOAD_TIMEOUT": project.DOWNLOAD_TIMEOUT,
@@ -263,13 +269,13 @@ def warc_urls(warc_dir: Path) -> list[str]:
     return [url for _, _, url in rows]
 
 
-def run_plain(mirror: Any, out: Path, urls: list[str], timeout: float) -> Run:
+def run_plain(mirror: Any, out: Path, urls: list[str], timeout: float, extra: dict[str, str] | None = None) -> Run:
     from newsarchive.mirror import offline_settings
 
     out.mkdir(parents=True, exist_ok=True)
     probe = out / "probe.jsonl"
     (out / "urls.txt").write_text("\n".join(urls) + "\n", encoding="utf-8")
-    settings = plain_settings(offline_settings(mirror.url, mirror.site.now), probe)
+    settings = plain_settings(offline_settings(mirror.url, mirror.site.now), probe, extra)
     (out / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
     cmd = [sys.executable, str(Path(__file__).resolve()), "_plain", str(out / "urls.txt"), str(out / "settings.json")]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -394,10 +400,10 @@ def main(argv: list[str] | None = None) -> int:
         urls = warc_urls(args.out / "warmup-full" / "warc")
         print(f"   {warm.responses:,} responses in {warm.elapsed:.1f} s, {warm.items:,} items", flush=True)
         print(f"warm-up (discarded): a) plain Scrapy, the same {len(urls):,} responses ...", flush=True)
-        warm_plain = run_plain(mirror, args.out / "warmup-plain", urls, args.timeout)
+        warm_plain = run_plain(mirror, args.out / "warmup-plain", urls, args.timeout, extra)
         print(f"   {warm_plain.responses:,} responses in {warm_plain.elapsed:.1f} s", flush=True)
         print(f"a) plain Scrapy, the same {len(urls):,} responses ...", flush=True)
-        plain = run_plain(mirror, args.out / "plain", urls, args.timeout)
+        plain = run_plain(mirror, args.out / "plain", urls, args.timeout, extra)
         print(f"   {plain.responses:,} responses in {plain.elapsed:.1f} s", flush=True)
         print("b) full crawl ...", flush=True)
         full = run_full(mirror, args.out / "full", args.timeout, extra)

@@ -86,9 +86,14 @@ SCHEDULER_DISK_QUEUE = "newsarchive.queues.CrashTolerantLifoDiskQueue"
 ITEM_PIPELINES = {
     "pipelines.normalize.NormalizePipeline": 300,
     # every article record against schema/article.schema.json; errors counted in spidermon/validation/*
-    "spidermon.contrib.scrapy.pipelines.ItemValidationPipeline": 800,
+    # (spidermon's pipeline with the schema compiled: pipelines/validation.py)
+    "pipelines.validation.ItemValidationPipeline": 800,
     "pipelines.database.DatabasePipeline": 900,
 }
+# Every pipeline above is synchronous, so items go through them one at a time whatever this is; Scrapy's
+# default (100) only starts 100 asyncio tasks per callback (~2 ms per response, bench/crawl.py).
+# Raise it if you add a pipeline that waits on I/O.
+CONCURRENT_ITEMS = 1
 
 COMMANDS_MODULE = "newsarchive.commands"
 
