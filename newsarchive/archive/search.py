@@ -68,8 +68,8 @@ def search_fold(text: str) -> str:
     Look-alikes are fixed over the whole text (a word of look-alikes only
     follows its text's script), then each word is folded on its own (cached).
     """
-    words = (_fold_word(word) for word in _WORD_RE.findall(fix_lookalikes(unicodedata.normalize("NFC", text))))
-    return " ".join(word for word in words if word)
+    words = _WORD_RE.findall(fix_lookalikes(unicodedata.normalize("NFC", text)))
+    return " ".join(filter(None, map(_fold_word, words)))  # no Python-level loop: the triggers fold every stored text
 
 
 def query_terms(query: str) -> list[str]:
