@@ -77,8 +77,9 @@ def extract_origin(url: str, html: str, fetched_at: str | None, known_site_names
     """A cited page's :class:`Origin` (its site's profile version at *fetched_at*, the site names learned
     so far), its identity key (:func:`~newsarchive.origin.identity.origin_key`, the page's own canonical
     link included) and its similarity to *aggregator_body*."""
-    origin = page_for(url, fetched_at)(url=url, html=html, known_site_names=known_site_names).to_item()
-    origin.key = origin_key(url, declared_url(html, url))
+    page = page_for(url, fetched_at)(url=url, html=html, known_site_names=known_site_names)
+    origin = page.to_item()
+    origin.key = origin_key(url, declared_url(page.selector, url))  # the page's parsed document, not parsed again
     if not (origin.title or origin.body):
         return OriginResult(origin, None)
     return OriginResult(origin, round(origin_similarity(aggregator_body, origin.body or ""), 4))

@@ -21,6 +21,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from parsel import Selector
 
 from newsarchive.archive.db import ArticleStore
 from newsarchive.archive.warc import iter_records
@@ -102,6 +103,11 @@ def test_a_page_canonical_url_names_it_on_its_own_site_only() -> None:
     html = f'<html><head><link rel="canonical" href="{new}"><meta property="og:url" content="/x/"></head></html>'
     assert declared_url(html, old) == new
     assert declared_url('<meta property="og:url" content="/dunya/yeni-slug/">', old) == new
+    # a page object's parsed document says the same as its HTML; a canonical link in the body is not read
+    assert declared_url(Selector(text=html), old) == new
+    assert declared_url(Selector(text=f'<html><head></head><body><link rel="canonical" href="{new}"></body></html>'),
+                        old) is None
+    assert declared_url(f'<html><head></head><body><link rel="canonical" href="{new}"></body></html>', old) is None
     assert origin_key(old, new) == origin_key(new) == "url:report.az/dunya/yeni-slug/"
     assert origin_key(old, "https://report.az/") == origin_key(old)        # a site-wide canonical: no evidence
     assert origin_key(old, "https://apa.az/dunya/yeni-slug/") == origin_key(old)  # another site

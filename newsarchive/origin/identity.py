@@ -108,20 +108,25 @@ def origin_key(url: str, declared: str | None = None) -> str:
     return url_key(url)
 
 
-def declared_url(html: str, base_url: str) -> str | None:
+def declared_url(page: str | Selector, base_url: str) -> str | None:
     """The URL a page names for itself: ``<link rel=canonical>``, else ``og:url``; ``None`` without one.
-    Only the ``<head>`` is read when the page has one (that is where both belong)."""
-    end = html.lower().find("</head")
-    try:
-        head = Selector(text=html[:end] if end > 0 else html)
-    except (ValueError, TypeError):
-        return None
-    for link in head.xpath("//link[@rel][@href]"):
+    Only the ``<head>`` is read when the page has one (that is where both belong). *page* is its HTML,
+    or its parsed document (a page object's selector: not parsed again)."""
+    if isinstance(page, Selector):
+        heads = page.xpath("//head")
+        head = heads[0] if heads else page
+    else:
+        end = page.lower().find("</head")
+        try:
+            head = Selector(text=page[:end] if end > 0 else page)
+        except (ValueError, TypeError):
+            return None
+    for link in head.xpath(".//link[@rel][@href]"):
         if "canonical" in (link.attrib.get("rel") or "").lower().split():
             href = (link.attrib.get("href") or "").strip()
             if href:
                 return _absolute(base_url, href)
-    for value in head.xpath("//meta[@property='og:url']/@content").getall():
+    for value in head.xpath(".//meta[@property='og:url']/@content").getall():
         if value.strip():
             return _absolute(base_url, value.strip())
     return None
