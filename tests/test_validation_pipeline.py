@@ -81,6 +81,15 @@ def test_the_compiled_check_agrees_with_jsonschema_on_every_mutant(records: list
     assert verdicts[True] >= len(records) and verdicts[False] > 100, verdicts  # both verdicts exercised
 
 
+def test_a_schema_with_keywords_the_compiler_would_ignore_is_left_to_jsonschema() -> None:
+    schema = {"type": "object", "properties": {"when": {"type": "string"}}, "unevaluatedProperties": False}
+    validator = CompiledJSONSchemaValidator(schema)
+    assert validator._compiled is None  # fastjsonschema would accept the extra property below
+    assert validator.validate({"when": "x"}) == (True, {})
+    ok, errors = validator.validate({"when": "x", "extra": 1})
+    assert not ok, errors
+
+
 def test_the_compiled_check_never_changes_a_record(records: list[dict[str, Any]]) -> None:
     check = compile_schema(SCHEMA)
     for record in records:
@@ -103,6 +112,8 @@ def run_pipeline(cls: type[SpidermonPipeline], items: list[Article]) -> dict[str
     crawler = get_crawler(settings_dict=settings)
     crawler.stats.open_spider()
     pipeline = cls.from_crawler(crawler)
+    compiled = [isinstance(v, CompiledJSONSchemaValidator) for v in pipeline.validators["Article"]]
+    assert compiled == [cls is ItemValidationPipeline]
     for item in items:
         assert pipeline.process_item(item) is item
     return {k: v for k, v in crawler.stats.get_stats().items() if k.startswith("spidermon/validation")}
