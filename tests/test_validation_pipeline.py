@@ -19,8 +19,9 @@ import pytest
 from scrapy.utils.test import get_crawler
 from spidermon.contrib.scrapy.pipelines import ItemValidationPipeline as SpidermonPipeline
 
-from newsarchive.items import Article, Origin
+from newsarchive.items import Article
 from newsarchive.mirror import MirrorServer
+from newsarchive.origin.backlog import record_from_json
 from pipelines.validation import CompiledJSONSchemaValidator, ItemValidationPipeline, compile_schema
 from tests.crawl import run_crawl
 
@@ -98,15 +99,6 @@ def test_the_compiled_check_never_changes_a_record(records: list[dict[str, Any]]
         assert data == record
 
 
-def as_article(record: dict[str, Any]) -> Article:
-    data = dict(record)
-    origin = data.pop("origin", None)
-    article = Article(**{k: v for k, v in data.items() if k in Article.__dataclass_fields__})
-    if origin:
-        article.origin = Origin(**{k: v for k, v in origin.items() if k in Origin.__dataclass_fields__})
-    return article
-
-
 def run_pipeline(cls: type[SpidermonPipeline], items: list[Article]) -> dict[str, Any]:
     settings = {"SPIDERMON_ENABLED": True, "SPIDERMON_VALIDATION_SCHEMAS": {Article: str(SCHEMA_PATH)}}
     crawler = get_crawler(settings_dict=settings)
@@ -120,11 +112,11 @@ def run_pipeline(cls: type[SpidermonPipeline], items: list[Article]) -> dict[str
 
 
 def test_the_pipeline_counts_what_spidermon_s_counts(records: list[dict[str, Any]]) -> None:
-    items = [as_article(r) for r in records]
+    items = [record_from_json(json.dumps(r)) for r in records]
     broken = copy.deepcopy(records[0])
     broken["views"] = -5
     broken["published_at"] = "yesterday"
-    items += [as_article(broken)]
+    items += [record_from_json(json.dumps(broken))]
     ours = run_pipeline(ItemValidationPipeline, copy.deepcopy(items))
     theirs = run_pipeline(SpidermonPipeline, copy.deepcopy(items))
     assert ours == theirs
