@@ -33,6 +33,7 @@ pytestmark = pytest.mark.slow
 ARTICLES = 60
 SITE = MirrorSite(MirrorConfig(articles=ARTICLES))
 BAKIVAXTI = [a for a in SITE.articles() if a.source_url == "https://bakivaxti.az"]
+ICMA = frozenset({"icma.az"})
 
 
 def fetched_articles(result: CrawlResult) -> set[str]:
@@ -40,7 +41,7 @@ def fetched_articles(result: CrawlResult) -> set[str]:
     urls = set()
     for record in iter_records(result.out_dir / "warc"):
         if record.rec_type == "response" and record.status == 200 and record.url \
-                and is_article_url(record.url, frozenset({"icma.az"})):
+                and is_article_url(record.url, ICMA):
             urls.add(record.url)
     return urls
 
@@ -50,9 +51,9 @@ def reached_from_an_article(result: CrawlResult) -> set[str]:
     request in the WARC), one level deeper than the sitemaps put them."""
     urls = set()
     for record in iter_records(result.out_dir / "warc"):
-        if record.rec_type == "request" and record.url and is_article_url(record.url, frozenset({"icma.az"})):
+        if record.rec_type == "request" and record.url and is_article_url(record.url, ICMA):
             referer = next((value for name, value in record.http_headers if name.lower() == "referer"), "")
-            if is_article_url(referer, frozenset({"icma.az"})):
+            if is_article_url(referer, ICMA):
                 urls.add(record.url)
     return urls
 
