@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from newsarchive.normalize import dates
 from newsarchive.normalize.dates import BAKU, _parse, _reference, parse_datetime, to_iso
-from newsarchive.normalize.text import content_hash, fold_key, normalize_text, slugify
+from newsarchive.normalize.text import _normalize_text, content_hash, fold_key, normalize_text, slugify
 from tests.data.normalize_dates_cases import REFERENCE
 
 # Characters that exercise every step: look-alikes, mojibake halves, spaces,
@@ -33,8 +33,18 @@ any_text = st.one_of(st.text(), tricky_text, entity_text)
 @given(any_text)
 @settings(max_examples=400, deadline=None)
 def test_normalize_text_is_idempotent(s: str) -> None:
-    once = normalize_text(s)
-    assert normalize_text(once) == once
+    # the computation itself: normalize_text remembers each result as its own normal form
+    once = _normalize_text(s)
+    assert _normalize_text(once) == once
+
+
+@given(any_text)
+@settings(max_examples=200, deadline=None)
+def test_remembered_results_are_the_computed_ones(s: str) -> None:
+    first = normalize_text(s)
+    assert first == _normalize_text(s)
+    assert normalize_text(s) == first  # now remembered
+    assert normalize_text(first) == _normalize_text(first)
 
 
 @given(any_text)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 
 import pytest
 
+from newsarchive.normalize import text
 from newsarchive.normalize.text import (
+    _normalize_text,
     az_casefold,
     az_lower,
     az_upper,
@@ -120,7 +124,7 @@ def test_normalize_text(raw: str, expected: str) -> None:
 
 @pytest.mark.parametrize(("raw", "expected"), TEXT_CASES)
 def test_normalize_text_is_idempotent_on_the_table(raw: str, expected: str) -> None:
-    assert normalize_text(expected) == expected
+    assert _normalize_text(expected) == expected  # not normalize_text: it remembers its results
 
 
 def test_fix_mojibake_leaves_clean_text_alone() -> None:
@@ -171,6 +175,38 @@ def test_az_case(raw: str, lower: str, upper: str, folded: str) -> None:
 )
 def test_fold_key(raw: str, key: str) -> None:
     assert fold_key(raw) == key
+
+
+def _fold_key_by_its_definition(s: str) -> str:
+    """fold_key as its docstring defines it, step by step over the whole text."""
+    s = az_lower(fix_lookalikes(s)).translate(str.maketrans(text._ASCII_FOLD))
+    s = "".join(ch for ch in unicodedata.normalize("NFKD", s) if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^a-z0-9\s]+", "", s).split())
+
+
+def test_fold_key_folds_every_character_as_its_definition_does() -> None:
+    # fold_key folds each distinct non-ASCII character once (up to _FOLD_REPLACE_MAX of them, then the
+    # whole text at once): every assigned code point in runs of both sizes, alone, inside words, beside final
+    # sigmas (str.lower's one context rule), before combining marks
+    points = [ch for ch in map(chr, range(0x110000)) if unicodedata.category(ch) not in ("Cn", "Co", "Cs")]
+    for size in (text._FOLD_REPLACE_MAX - 2, 500):
+        for start in range(0, len(points), size):
+            run = points[start : start + size]
+            for s in (" ".join(run), "A" + "b".join(run) + "Σ", "Σ".join(run) + " ", "\u0301".join(run)):
+                assert fold_key(s) == _fold_key_by_its_definition(s), (size, hex(ord(run[0])))
+    mixed = "İLHAM ƏLİYEV: «Москва» — Étienne Möller, ﬁnal ½ Σ\u00a0ℌ IŞIQ Azәrbaycan 14-də"
+    assert fold_key(mixed) == _fold_key_by_its_definition(mixed) == (
+        "ilham eliyev moskva etienne moller final 12 isiq azerbaycan 14de")
+
+
+def test_normalize_text_remembers_a_bounded_number_of_results() -> None:
+    text._RECENT.clear()
+    for i in range(text._RECENT_SIZE * 3):
+        assert normalize_text(f"  Bakı {i}\u00a0 ") == f"Bakı {i}"
+        assert len(text._RECENT) <= text._RECENT_SIZE + 1
+    long = "Bakı " * (text._RECENT_MAX_CHARS // 5 + 1)
+    assert normalize_text(long) == long.strip()
+    assert long not in text._RECENT
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,7 @@ Also: Azerbaijani-aware case mapping (:func:`az_lower`, :func:`az_upper`,
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -142,6 +143,7 @@ _CYR_TO_LAT_TABLE = str.maketrans(CYRILLIC_TO_LATIN)
 _LAT_TO_CYR_TABLE = str.maketrans(LATIN_TO_CYRILLIC)
 _FOLD_DROP_RE = re.compile(r"[^a-z0-9\s]+")
 _WS_RE = re.compile(r"\s+")
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 _FOLD_TABLE = str.maketrans(_ASCII_FOLD)
 
 
@@ -393,12 +395,30 @@ def _nfc(s: str) -> str:
     return unicodedata.normalize("NFC", s)
 
 
+#: Recent results of :func:`normalize_text`, each also under its own result (idempotence): a record's
+#: body is normalised for the origin similarity, by the pipeline and for the content hash.
+_RECENT: dict[str, str] = {}
+_RECENT_SIZE = 256
+_RECENT_MAX_CHARS = 200_000
+
+
 def normalize_text(s: str) -> str:
     """Return *s* cleaned for storage and comparison (see the module docstring).
 
     Idempotent: ``normalize_text(normalize_text(s)) == normalize_text(s)``.
     The result is always :func:`storable_text`.
     """
+    out = _RECENT.get(s)
+    if out is None:
+        out = _normalize_text(s)
+        if len(s) <= _RECENT_MAX_CHARS:
+            if len(_RECENT) >= _RECENT_SIZE:
+                _RECENT.clear()  # the entries that matter are a few records old at most
+            _RECENT[s] = _RECENT[out] = out
+    return out
+
+
+def _normalize_text(s: str) -> str:
     # One scan for what no database stores; C1 controls stay for the mojibake repair, which consumes
     # them, and entities (&#xD800;) may decode to more: only then is the result scanned again.
     recheck = "&" in s
@@ -453,6 +473,16 @@ def _strip_marks(s: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+#: Distinct non-ASCII characters up to which :func:`fold_key` replaces each (Azerbaijani, Russian text).
+_FOLD_REPLACE_MAX = 64
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    """What :func:`fold_key` makes of one non-ASCII character of lower-cased text."""
+    return _FOLD_DROP_RE.sub("", _strip_marks(az_lower(ch).translate(_FOLD_TABLE)))
+
+
 def fold_key(s: str) -> str:
     """ASCII search/dedup key: ``"Azərbaycan-Qazaxıstan 14-də!"`` → ``"azerbaycanqazaxistan 14de"``.
 
@@ -461,9 +491,17 @@ def fold_key(s: str) -> str:
     accents stripped, punctuation deleted (``14-də`` → ``14de``, as icma does in
     slugs), whitespace collapsed to one space.
     """
-    s = az_lower(fix_lookalikes(s)).translate(_FOLD_TABLE)
+    # Every step is one character at a time (str.lower's only context rule, a final sigma, folds to
+    # nothing either way; I and İ lower to i and i + a combining dot, which folds to nothing), so
+    # each distinct non-ASCII character is folded once and replaced: str.replace beats str.translate.
+    s = fix_lookalikes(s).lower()
     if not s.isascii():
-        s = _strip_marks(s)
+        chars = set(_NON_ASCII_RE.findall(s))
+        if len(chars) <= _FOLD_REPLACE_MAX:
+            for ch in chars:
+                s = s.replace(ch, _fold_char(ch))
+        else:  # a replace per character would make this quadratic
+            s = _strip_marks(s.translate(_FOLD_TABLE))
     s = _FOLD_DROP_RE.sub("", s)
     return _WS_RE.sub(" ", s).strip()
 
