@@ -323,3 +323,21 @@ def test_body_keeps_a_layout_table_and_drops_furniture() -> None:
             f"<td><p>{text * 2}</p><p>{text * 3}</p></td></tr></table></body></html>")
     got = GenericArticlePage(url="https://x.az/a/1", html=html).to_item()
     assert got.body == f"{(text * 2).strip()}\n\n{(text * 3).strip()}"
+
+
+@pytest.mark.parametrize("options", [
+    {"output_format": "python", "recall": True, "comments": False, "tables": True, "links": True, "fast": True,
+     "with_metadata": False},
+    {"output_format": "python", "with_metadata": True},
+])
+def test_extractor_options_are_what_trafilatura_builds(options: dict[str, Any]) -> None:
+    from trafilatura.settings import Extractor
+
+    from newsarchive.pages.extract_helpers import extractor_options
+
+    for url in ("https://report.az/xeber/1", "https://x.az/\udcff", None):
+        ours, theirs = extractor_options(url, **options), Extractor(url=url, **options)
+        slots = Extractor.__slots__
+        assert {s: getattr(ours, s) for s in slots} == {s: getattr(theirs, s) for s in slots}
+        ours.date_params = {"changed": True}  # a page's changes stay on its copy
+        assert extractor_options(url, **options).date_params == theirs.date_params

@@ -38,9 +38,8 @@ from dataclasses import dataclass
 
 import trafilatura
 from lxml import etree
-from trafilatura.settings import Extractor
 
-from newsarchive.pages.extract_helpers import clean, decode
+from newsarchive.pages.extract_helpers import clean, decode, extractor_options
 
 #: Pruned main text shorter than this makes the full extraction run as well.
 SHORT_BODY_CHARS = 400
@@ -219,8 +218,8 @@ def is_paywall(paragraphs: Sequence[str]) -> bool:
 
 
 def _extract(html: str, url: str, *, fast: bool, links: bool) -> list[etree._Element]:
-    options = Extractor(output_format="python", recall=True, comments=False, tables=True, links=links,
-                        fast=fast, url=url, with_metadata=False)
+    options = extractor_options(url, output_format="python", recall=True, comments=False, tables=True, links=links,
+                                fast=fast, with_metadata=False)
     try:
         doc = trafilatura.bare_extraction(html, options=options)
     except (ValueError, TypeError, etree.LxmlError):

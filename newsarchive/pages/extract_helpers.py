@@ -5,12 +5,15 @@ Text cleaning, JSON-LD walking and the XPath of page chrome; no field logic.
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import lxml.html
 import trafilatura.utils
+from trafilatura.settings import Extractor
 from w3lib.html import replace_entities
 
 # trafilatura parses with its module's HTML_PARSER; the same parser with ``huge_tree``: libxml2 otherwise
@@ -32,6 +35,21 @@ CHROME = "ancestor-or-self::*[self::header or self::nav or self::footer or self:
 
 _WS_RE = re.compile(r"\s+")
 _TAG_RE = re.compile(r"<[^<>]{1,200}>")
+
+
+@functools.cache
+def _extractor_template(**options: Any) -> Extractor:
+    return Extractor(**options)
+
+
+def extractor_options(url: str | None, **options: Any) -> Extractor:
+    """``trafilatura.settings.Extractor(url=url, **options)`` without reading trafilatura's configuration
+    again for every page: a copy of one instance per set of *options* (trafilatura shares and copies its
+    options the same way), with the page's ``url`` and ``source`` set as the constructor sets them."""
+    extractor = copy.copy(_extractor_template(**options))
+    extractor.url = url
+    extractor.source = url and url.encode("utf-8", "replace").decode("utf-8")
+    return extractor
 
 
 def clean(value: object) -> str | None:

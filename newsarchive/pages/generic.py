@@ -53,7 +53,6 @@ from typing import Any
 from lxml import etree
 from parsel import Selector
 from trafilatura.metadata import extract_metadata
-from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
@@ -68,6 +67,7 @@ from newsarchive.pages.extract_helpers import (
     ORGANISATION_TYPES,
     clean,
     decode,
+    extractor_options,
     iter_jsonld,
     types_of,
 )
@@ -237,7 +237,7 @@ class GenericArticlePage:
     def extracted_metadata(self) -> Any:
         """trafilatura's metadata of the page (``title``, ``author``, ``date``), computed only when a
         field falls back that far (it costs a third of an extraction)."""
-        options = Extractor(output_format="python", with_metadata=True, url=self.url)
+        options = extractor_options(self.url, output_format="python", with_metadata=True)
         # no "extensive" date search: it reads a copyright year as January 1st
         options.date_params = {**(options.date_params or {}), "extensive_search": False}
         try:
