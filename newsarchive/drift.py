@@ -239,8 +239,10 @@ class RunFigures:
     def add_item(self, item: Any, response: Any) -> None:
         if not ItemAdapter.is_item(item):
             return
-        record = ItemAdapter(item).asdict()
+        record = ItemAdapter(item)  # read only: a view, not a copy
         origin = record.get("origin")
+        if ItemAdapter.is_item(origin):
+            origin = ItemAdapter(origin)
         if "kind" in record:  # an aggregator record
             self._add(source_of(record), record, AGGREGATOR_FIELDS, record.get("field_methods"),
                       _sample(record.get("url"), record, response))
