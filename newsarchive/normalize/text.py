@@ -396,10 +396,12 @@ def _nfc(s: str) -> str:
 
 
 #: Recent results of :func:`normalize_text`, each also under its own result (idempotence): a record's
-#: body is normalised for the origin similarity, by the pipeline and for the content hash.
+#: body is normalised for the origin similarity, by the pipeline and for the content hash. Bounded in
+#: entries and in the length of a text kept (~13 MB at most of Azerbaijani or Russian text, twice that
+#: of text with characters beyond the BMP).
 _RECENT: dict[str, str] = {}
-_RECENT_SIZE = 256
-_RECENT_MAX_CHARS = 200_000
+_RECENT_SIZE = 128
+_RECENT_MAX_CHARS = 50_000
 
 
 def normalize_text(s: str) -> str:
