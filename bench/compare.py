@@ -24,11 +24,14 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# the script's own directory (bench/) first on sys.path would shadow packages by its modules' names
+# (bench/incremental.py hides the `incremental` package that Twisted imports), as in bench/crawl.py
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 
 def one_crawl(root: Path, articles: int, out: Path) -> dict[str, float | int]:
     """Inside the child: the full crawl of the checkout at *root* (its own ``bench.crawl``, mirror and code)."""
-    sys.path[:] = [str(root)] + [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+    sys.path.insert(0, str(root))
     from bench.crawl import run_full  # *root*'s, not necessarily this file's checkout
     from newsarchive.mirror import MirrorServer
 
@@ -69,13 +72,14 @@ def main(argv: list[str] | None = None) -> int:
     tree = Path(tempfile.mkdtemp(prefix="newsarchive-compare-")) / "rev"
     subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(tree), args.rev],
                    check=True)
-    sides = {args.rev: tree, "this checkout": ROOT}
+    sides = {args.rev: ("rev", tree), "this checkout": ("this", ROOT)}  # name: (output folder, checkout)
     results: dict[str, list[dict[str, float | int]]] = {name: [] for name in sides}
     try:
         for run in range(args.runs):
             order = list(sides) if run % 2 == 0 else list(reversed(sides))
             for name in order:
-                result = crawl(sides[name], args.articles, args.out / f"{'rev' if name == args.rev else 'this'}{run}")
+                folder, root = sides[name]
+                result = crawl(root, args.articles, args.out / f"{folder}{run}")
                 results[name].append(result)
                 print(f"{name:>16}  run {run + 1}: {result['pages_per_s']:6.1f} pages/s  {result['cpu_ms']:6.2f} "
                       f"ms CPU/response  {result['items']} items  exit {result['returncode']}", flush=True)
