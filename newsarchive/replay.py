@@ -44,6 +44,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from newsarchive.archive.warc import INDEXED_TYPES, SERVER_NOT_MODIFIED, cdxj_line_for, ensure_index, warc_paths
 from newsarchive.charset import page_text
 from newsarchive.netpolicy import BlockedURLError
+from newsarchive.origin.identity import declared_url, origin_key
 from newsarchive.pages.site_names import TITLE_SEARCH_CHARS, page_title
 from newsarchive.urls import canonical_url, host_of
 
@@ -374,6 +375,12 @@ def archived_titles(entries: Iterable[Entry], per_host: int,
 
 def entry_title(entry: Entry) -> str | None:
     """The ``<title>`` of the archived page of *entry*; ``None`` when it is not HTML or has none."""
+    html = entry_html(entry)
+    return page_title(html) if html is not None else None
+
+
+def entry_html(entry: Entry) -> str | None:
+    """The opening of the archived page of *entry* (where its ``<head>`` is), decoded; ``None`` when not HTML."""
     with entry.path.open("rb") as fh:
         fh.seek(entry.offset)
         record = next(iter(ArchiveIterator(fh)))
@@ -382,7 +389,26 @@ def entry_title(entry: Entry) -> str | None:
         if "html" not in content_type.lower():
             return None
         body = record.content_stream().read(4 * TITLE_SEARCH_CHARS)  # content encoding undone
-    return page_title(page_text(body, http_content_type_encoding(content_type))[0])
+    return page_text(body, http_content_type_encoding(content_type))[0]
+
+
+def declared_aliases(entries: Iterable[Entry], host: str) -> dict[str, list[str]]:
+    """Identity key → the archived URLs of *host* whose pages name themselves by a URL of that key
+    (canonical link, ``og:url``) while their own URL gives another key: an old slug whose page names the
+    current URL. A run that fetched such a page under the old slug shared it with the records citing
+    the current URL, which it never requested; a replay finds it here (2xx HTML pages only)."""
+    aliases: dict[str, list[str]] = {}
+    for entry in entries:
+        if not entry.ok or host_of(entry.url) != host:
+            continue
+        try:
+            html = entry_html(entry)
+        except (OSError, ValueError, StopIteration, ArchiveLoadFailed):
+            continue  # an unreadable record: its own replay fails on it too, and says so (replay stats)
+        key = origin_key(entry.url, declared_url(html, entry.url)) if html else None
+        if key is not None and key != origin_key(entry.url):
+            aliases.setdefault(key, []).append(entry.url)
+    return aliases
 
 
 def split_shares(index: ReplayIndex, is_article: Callable[[str], bool], count: int) -> list[ReplayShare]:

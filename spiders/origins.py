@@ -22,7 +22,9 @@ instead of downloading it again: it gets its own copy of the origin, its own
 and, when the download failed, the same status and note. After the download the
 page's own canonical URL (``<link rel=canonical>``/``og:url`` on the same site) is
 a key of the original too. In a replay, a request the runs never made (they
-fetched another URL of the same original) hands over to the next waiting URL.
+fetched another URL of the same original) hands over to the next waiting URL,
+else to an archived URL of its key (from the URL, or from what the archived page
+names itself).
 
 Every record that enters :meth:`OriginFollower.follow` is *parked* until it is
 emitted, exactly once, whatever happens to its requests: an errback, an
@@ -60,7 +62,7 @@ from newsarchive.origin.match import best_match
 from newsarchive.origin.similarity import origin_similarity
 from newsarchive.pages.dates import apply_feed_date
 from newsarchive.pages.site_names import SiteNameLearner, page_title
-from newsarchive.replay import ReplayMissError, archived_titles, replayed_entries, replayed_urls
+from newsarchive.replay import ReplayMissError, archived_titles, declared_aliases, replayed_entries, replayed_urls
 from newsarchive.responses import response_text
 from newsarchive.state import SiteNameStore, open_site_names
 from newsarchive.urls import canonical_url, host_of
@@ -246,6 +248,8 @@ class OriginFollower:
         """Identity key → the original fetched (or being fetched) in this run."""
         self.archived: dict[str, list[str]] | None = None
         """A replay: identity key → the archived URLs of that key (built at the first miss)."""
+        self.aliases_read: set[str] = set()
+        """A replay: hosts whose archived pages were read for the URLs they name themselves."""
         self.parked: dict[int, Article] = {}
         """Records between :meth:`follow` and their emission (id → record; the dict keeps them alive)."""
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
@@ -333,20 +337,30 @@ class OriginFollower:
         return Citation(kwargs["item"], request.url, kwargs.get("method") or "link", kwargs.get("score"),
                         kwargs.get("feed_date"))
 
-    def _archived_url(self, original: Original) -> str | None:
+    def _archived_url(self, original: Original, host: str) -> str | None:
         """A replay: an archived URL with the key of *original* that was not asked for yet, if any.
 
         The runs fetched an original once, under the URL of the first record citing it; a record
         citing it under another URL shared that download. A worker of a sharded replay may hold
-        the second record without the first: it finds the download by key (keys from the URL only;
-        a key learned from a page's canonical link is not known before that page is parsed).
+        the second record without the first: it finds the download by key, from the archived URLs,
+        else from what the archived pages of *host* name themselves (:func:`declared_aliases`, read
+        once per host, at its first such miss: the runs may have learned the key from a canonical link).
         """
         if self.archived is None:
             self.archived = {}
             for url in replayed_urls(self.crawler):
                 self.archived.setdefault(origin_key(url), []).append(url)
-        return next((url for url in self.archived.get(original.key, ()) if url not in original.tried),
-                    None)
+        archived = self.archived
+
+        def untried() -> str | None:
+            return next((url for url in archived.get(original.key, ()) if url not in original.tried), None)
+
+        if untried() is None and host not in self.aliases_read:
+            self.aliases_read.add(host)
+            self.stats.inc_value("newsarchive/origin/identity/declared_hosts_read")
+            for key, urls in declared_aliases(replayed_entries(self.crawler), host).items():
+                archived.setdefault(key, []).extend(urls)
+        return untried()
 
     def _finish(self, original: Original, leader: Citation, outcome: Outcome | None,
                 leader_similarity: float | None = None) -> Iterator[Any]:
@@ -445,7 +459,7 @@ class OriginFollower:
         final_url = canonical_url(response.url)
         found = extracted.origin
         for key in (found.key or origin_key(final_url), origin_key(final_url)):  # what the page says it is names it too
-            self.originals.setdefault(key, original)
+            self._learn_key(key, original)
         origin = copy.deepcopy(found)
         apply_feed_date(origin, leader.feed_date)  # counted as the leading record has it
         for name, how in origin.field_methods.items():  # the run report's share of each method, overall and per site
@@ -458,6 +472,20 @@ class OriginFollower:
             yield from self._finish(original, leader, Outcome("not_found", notes.EMPTY_PAGE))
             return
         yield from self._finish(original, leader, Outcome("ok", None, found, final_url), extracted.similarity)
+
+    def _learn_key(self, key: str, original: Original) -> None:
+        """*key* names *original* too (its page's canonical URL). A replay may hold records already waiting
+        under that key: the runs never fetched the canonical URL a record cites, because another citation
+        of the page taught them its key first. Those records now wait for this download."""
+        known = self.originals.setdefault(key, original)
+        if known is original or known.outcome is not None or known.in_flight:
+            return
+        original.waiting += known.waiting
+        original.tried |= known.tried
+        known.waiting = []
+        for name in [k for k, o in self.originals.items() if o is known]:  # every key it had names this one
+            self.originals[name] = original
+        self.stats.inc_value("newsarchive/origin/identity/canonical_handover")
 
     def origin_failed(self, failure: Any) -> Iterator[Any]:  # a twisted Failure
         original, leader = self._original_of(failure.request), self._leader(failure.request)
@@ -476,7 +504,7 @@ class OriginFollower:
                 original.waiting.append(leader)
                 yield self._origin_request(untried[0], original)
                 return
-            archived = self._archived_url(original)
+            archived = self._archived_url(original, host_of(leader.url))
             if archived is not None:  # the runs fetched it for a record this process does not replay
                 self.stats.inc_value("newsarchive/origin/identity/archived_alias")
                 yield self._origin_request(replace(leader, url=archived), original)

@@ -259,10 +259,10 @@ def replay_miss(request: Any) -> Any:
     return failure
 
 
-def answer(follower: Any, request: Any) -> list[Any]:
+def answer(follower: Any, request: Any, page: str = APA_PAGE) -> list[Any]:
     from scrapy.http import HtmlResponse
 
-    response = HtmlResponse(url=request.url, body=APA_PAGE.encode(), encoding="utf-8", request=request)
+    response = HtmlResponse(url=request.url, body=page.encode(), encoding="utf-8", request=request)
     return list(follower.parse_origin(response, **request.cb_kwargs))
 
 
@@ -289,6 +289,77 @@ def test_a_replay_miss_waits_for_another_citation_of_the_original() -> None:
     [again] = list(follower.follow(second))  # cited under another URL: that one is asked for
     assert again.url == second.source_url
     assert {r.url for r in answer(follower, again)} == {first.url, second.url}
+
+
+#: A report.az article (no id in its URLs) under its current URL and under an old slug the site still serves.
+REPORT_CURRENT = "https://report.az/siyaset/bir-xeber-60/"
+REPORT_OLD = "https://report.az/siyaset/kohne-slug-60/"
+REPORT_PAGE = ('<html><head><title>Bir xəbər | Report.az</title>'
+               f'<link rel="canonical" href="{REPORT_CURRENT}"></head>'
+               '<body><h1>Bir xəbər</h1><div class="news-detail"><p>Mətn burada, uzun bir cümlə ilə.</p></div>'
+               '</body></html>')
+
+
+def report_records() -> tuple[Any, Any]:
+    """Two icma records: one cites the report.az article under its current URL, one under the old slug."""
+    from newsarchive.items import Article
+
+    return (Article(url="https://icma.az/news/report-1", source_url=REPORT_CURRENT, body="Mətn burada."),
+            Article(url="https://icma.az/news/report-2", source_url=REPORT_OLD, body="Mətn burada."))
+
+
+def test_a_replay_miss_gets_the_download_of_a_page_that_names_its_url() -> None:
+    """The runs fetched the old slug first, learned the current URL's key from its canonical link and
+    gave that download to the record citing the current URL, never requesting it. A replay that
+    follows the current URL first misses it; the old slug's page, once in, names it: both records get
+    it (CI failure of 4b56bc5: the first record ended ``not_in_archive``)."""
+    follower, _ = follower_and_records()
+    current, old = report_records()
+    [request] = list(follower.follow(current))
+    assert list(follower.origin_failed(replay_miss(request))) == []  # no URL of its key in the archive: it waits
+    [other] = list(follower.follow(old))  # another key until its page is in
+    assert other.url == REPORT_OLD
+    emitted = answer(follower, other, REPORT_PAGE)
+    assert {(r.url, r.origin_status, r.origin.key, r.origin_url) for r in emitted} == {
+        (r.url, "ok", origin_key(REPORT_CURRENT), REPORT_OLD) for r in (current, old)}
+    assert follower.stats.get_value("newsarchive/origin/identity/canonical_handover") == 1
+
+
+def test_a_replay_miss_finds_an_archived_page_that_names_its_url(tmp_path: Path) -> None:
+    """A worker of a sharded replay holds the record citing the current URL, not the one citing the
+    old slug the runs fetched: the archived pages of the host that name themselves by that key are
+    asked for (hand-made WARC: the old slug's page and a page of another site)."""
+    from io import BytesIO
+
+    from scrapy.utils.test import get_crawler
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from newsarchive.replay import ReplayIndex
+    from spiders.icma import IcmaSpider
+    from spiders.origins import OriginFollower
+
+    path = tmp_path / "old-slug.warc.gz"
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for url, page in ((REPORT_OLD, REPORT_PAGE), ("https://apa.az/az/xeber/siyaset/bir-880001", APA_PAGE)):
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(page.encode()),
+                                                          http_headers=http))
+    crawler = get_crawler(IcmaSpider, settings_dict={
+        "NEWSARCHIVE_INCREMENTAL": False, "NEWSARCHIVE_REPLAY_WARC": str(path),
+        "NEWSARCHIVE_ORIGIN_MAX_REQUESTS_PER_DOMAIN": 10})
+    crawler._newsarchive_replay_index = ReplayIndex.build([path], repair_indexes=False)  # as the handler sets it
+    follower = OriginFollower(crawler)
+    current, _ = report_records()
+    [request] = list(follower.follow(current))
+    [handed] = list(follower.origin_failed(replay_miss(request)))
+    assert handed.url == REPORT_OLD and handed.cb_kwargs["item"] is current
+    [emitted] = answer(follower, handed, REPORT_PAGE)
+    assert (emitted.origin_status, emitted.origin.key) == ("ok", origin_key(REPORT_CURRENT))
+    assert follower.stats.get_value("newsarchive/origin/identity/archived_alias") == 1
+    assert follower.aliases_read == {"report.az"}
+    assert follower.stats.get_value("newsarchive/origin/identity/declared_hosts_read") == 1
 
 
 # -- the database, SQLite and PostgreSQL ------------------------------------------------------------
