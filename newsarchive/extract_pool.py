@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from newsarchive.items import Article, Origin
 from newsarchive.links import ListedLink, html_links
-from newsarchive.origin.identity import declared_url, origin_key
+from newsarchive.origin.identity import page_key
 from newsarchive.origin.similarity import origin_similarity
 from newsarchive.pages.registry import aggregator_page_for, page_for
 
@@ -79,7 +79,7 @@ def extract_origin(url: str, html: str, fetched_at: str | None, known_site_names
     link included) and its similarity to *aggregator_body*."""
     page = page_for(url, fetched_at)(url=url, html=html, known_site_names=known_site_names)
     origin = page.to_item()
-    origin.key = origin_key(url, declared_url(page.selector, url))  # the page's parsed document, not parsed again
+    origin.key = page_key(url, page.selector)  # the page's parsed document, not parsed again
     if not (origin.title or origin.body):
         return OriginResult(origin, None)
     return OriginResult(origin, round(origin_similarity(aggregator_body, origin.body or ""), 4))

@@ -44,7 +44,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from newsarchive.archive.warc import INDEXED_TYPES, SERVER_NOT_MODIFIED, cdxj_line_for, ensure_index, warc_paths
 from newsarchive.charset import page_text
 from newsarchive.netpolicy import BlockedURLError
-from newsarchive.origin.identity import declared_url, origin_key
+from newsarchive.origin.identity import origin_key, page_key
 from newsarchive.pages.site_names import TITLE_SEARCH_CHARS, page_title
 from newsarchive.urls import canonical_url, host_of
 
@@ -57,6 +57,9 @@ if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
+
+#: What reading an archived record can raise when the record is damaged (truncated, not gzip, ...).
+UNREADABLE = (OSError, ValueError, StopIteration, ArchiveLoadFailed)
 
 
 class ReplayMissError(Exception):
@@ -366,7 +369,7 @@ def archived_titles(entries: Iterable[Entry], per_host: int,
     for entry in sorted(wanted, key=lambda e: (e.date, e.url)):
         try:
             title = entry_title(entry)
-        except (OSError, ValueError, StopIteration, ArchiveLoadFailed):
+        except UNREADABLE:
             continue  # an unreadable record: its own replay fails on it too, and says so (replay stats)
         if title:
             titles.setdefault(host_of(entry.url), []).append(title)
@@ -392,21 +395,25 @@ def entry_html(entry: Entry) -> str | None:
     return page_text(body, http_content_type_encoding(content_type))[0]
 
 
-def declared_aliases(entries: Iterable[Entry], host: str) -> dict[str, list[str]]:
-    """Identity key → the archived URLs of *host* whose pages name themselves by a URL of that key
-    (canonical link, ``og:url``) while their own URL gives another key: an old slug whose page names the
-    current URL. A run that fetched such a page under the old slug shared it with the records citing
-    the current URL, which it never requested; a replay finds it here (2xx HTML pages only)."""
+def declared_aliases(entries: Iterable[Entry]) -> dict[str, list[str]]:
+    """Identity key → the URLs of the archived pages among *entries* (2xx HTML) that name themselves by a
+    URL of that key (canonical link, ``og:url``) while their own URL gives another key: an old slug whose
+    page names the current URL. A run that fetched such a page under the old slug shared it with the
+    records citing the current URL, which it never requested; a replay finds it here. The key is the one
+    the extraction gives the page (:func:`~newsarchive.origin.identity.page_key` of its final URL)."""
     aliases: dict[str, list[str]] = {}
     for entry in entries:
-        if not entry.ok or host_of(entry.url) != host:
+        if not entry.ok:
             continue
         try:
             html = entry_html(entry)
-        except (OSError, ValueError, StopIteration, ArchiveLoadFailed):
+        except UNREADABLE:
             continue  # an unreadable record: its own replay fails on it too, and says so (replay stats)
-        key = origin_key(entry.url, declared_url(html, entry.url)) if html else None
-        if key is not None and key != origin_key(entry.url):
+        if not html:
+            continue
+        url = canonical_url(entry.url)
+        key = page_key(url, html)
+        if key != origin_key(url):
             aliases.setdefault(key, []).append(entry.url)
     return aliases
 

@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
 
     from newsarchive.items import Article, Origin
+    from newsarchive.replay import Entry
 
 logger = logging.getLogger(__name__)
 
@@ -250,6 +251,8 @@ class OriginFollower:
         """A replay: identity key → the archived URLs of that key (built at the first miss)."""
         self.aliases_read: set[str] = set()
         """A replay: hosts whose archived pages were read for the URLs they name themselves."""
+        self.archived_by_host: dict[str, list[Entry]] | None = None
+        """A replay: host → the archive's records of it (built at the first host read for aliases)."""
         self.parked: dict[int, Article] = {}
         """Records between :meth:`follow` and their emission (id → record; the dict keeps them alive)."""
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
@@ -358,7 +361,11 @@ class OriginFollower:
         if untried() is None and host not in self.aliases_read:
             self.aliases_read.add(host)
             self.stats.inc_value("newsarchive/origin/identity/declared_hosts_read")
-            for key, urls in declared_aliases(replayed_entries(self.crawler), host).items():
+            if self.archived_by_host is None:
+                self.archived_by_host = {}
+                for entry in replayed_entries(self.crawler):
+                    self.archived_by_host.setdefault(host_of(entry.url), []).append(entry)
+            for key, urls in declared_aliases(self.archived_by_host.get(host, ())).items():
                 archived.setdefault(key, []).extend(urls)
         return untried()
 

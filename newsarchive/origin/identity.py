@@ -108,6 +108,12 @@ def origin_key(url: str, declared: str | None = None) -> str:
     return url_key(url)
 
 
+def page_key(url: str, page: str | Selector) -> str:
+    """The identity key of the fetched page at *url* (its final URL): :func:`origin_key` with the URL the
+    page names for itself (:func:`declared_url`)."""
+    return origin_key(url, declared_url(page, url))
+
+
 def declared_url(page: str | Selector, base_url: str) -> str | None:
     """The URL a page names for itself: ``<link rel=canonical>``, else ``og:url``; ``None`` without one.
     Only the ``<head>`` is read when the page has one (that is where both belong). *page* is its HTML,
