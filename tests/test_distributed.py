@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -177,7 +178,10 @@ def test_two_workers_archive_every_article_exactly_once_and_both_work(
         worker.wait()
         assert worker.proc.returncode == 0, worker.log[-3000:]
     urls = [item["url"] for worker in workers for item in worker.items]
-    assert len(urls) == len(set(urls)), "an article was archived by both workers"
+    twice = sorted(url for url, n in Counter(urls).items() if n > 1)
+    assert len(urls) == len(set(urls)), "an article was archived by both workers: " + "; ".join(
+        twice[:5] + [f"{w.name}: {({k: v for k, v in w.stats.items() if k.startswith('newsarchive/distributed/')})}"
+                     for w in workers])
     assert set(urls) == truth(mirror150)
     for worker in workers:
         share = len(worker.items) / len(urls)
