@@ -6,12 +6,21 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from newsarchive.normalize import dates
 from newsarchive.normalize.dates import BAKU, _parse, _reference, parse_datetime, to_iso
-from newsarchive.normalize.text import _normalize_text, content_hash, fold_key, normalize_text, slugify
+from newsarchive.normalize.text import (
+    _nfc,
+    _normalize_text,
+    _settle_lookalikes,
+    content_hash,
+    fix_lookalikes,
+    fold_key,
+    normalize_text,
+    slugify,
+)
 from tests.data.normalize_dates_cases import REFERENCE
 
 # Characters that exercise every step: look-alikes, mojibake halves, spaces,
@@ -28,6 +37,38 @@ entity_text = st.lists(
     max_size=12,
 ).map("".join)
 any_text = st.one_of(st.text(), tricky_text, entity_text)
+
+
+# Look-alikes of both scripts, letters of one script only, Cyrillic ә, the Cyrillic marks U+0482-U+0489,
+# combining marks (U+0327 composes with c and s) and what ends a word.
+_LOOKALIKES = (
+    "aeopcxykABEKMHOPCTXY" "аеорсхукАВЕКМНОРСТХУіјһәӘѕІЈҺЅ" "bdfghijlmnqrstuvwzşçğıöüəƏ"
+    "дбвгжзилнпфцчшщДБГЖЗИЛПФЦЧШЩ" "\u0327\u0308\u0482\u0483\u0489 _1.\n"
+)
+
+
+def _lookalike_passes_in_full(s: str) -> str:
+    """What ``_settle_lookalikes`` shortens: every pass, until one changes nothing."""
+    for _ in range(3):
+        fixed = fix_lookalikes(s)
+        if fixed == s:
+            break
+        s = _nfc(fixed)
+    return s
+
+
+@given(st.text(alphabet=_LOOKALIKES, max_size=40))
+@example("ѕK\u0483kıа")  # a Cyrillic mark (U+0483): the second pass reaches past it
+@example("rѕ\u0327о")  # Cyrillic ѕ + U+0327 becomes ş: a new word for the second pass
+@settings(max_examples=1000, deadline=None)
+def test_settled_lookalikes_are_the_passes_run_in_full(s: str) -> None:
+    s = _nfc(s)
+    assert _settle_lookalikes(s) == _lookalike_passes_in_full(s)
+
+
+def test_a_composed_letter_joins_a_word_that_is_fixed_again() -> None:
+    # Cyrillic ѕ, U+0327 and Cyrillic о in a Latin word: s + U+0327 is ş, and the word it joins is Latin
+    assert normalize_text("rѕ\u0327о") == "rşo"
 
 
 @given(any_text)

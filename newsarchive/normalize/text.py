@@ -137,6 +137,8 @@ _MIXED_WORD_RE = re.compile(
     rf"\b[{_LATIN}{_CYRILLIC}]*?(?:[{_LATIN}][{_CYRILLIC}]|[{_CYRILLIC}][{_LATIN}])[^\W\d_]*"
 )
 _SCHWA_WORD_RE = re.compile(r"\b[^\W\d_]*?[әӘ][^\W\d_]*")
+#: What can make another look-alike pass change something (:func:`_settle_lookalikes`).
+_LOOKALIKES_UNSETTLED_RE = re.compile("[әӘ\u0482-\u0489]")
 _CYR_WORD_RE = re.compile(rf"\b[{_CYRILLIC}]+\b")
 _LAT_WORD_RE = re.compile(rf"\b[{_LATIN}]+\b")
 _CYR_TO_LAT_TABLE = str.maketrans(CYRILLIC_TO_LATIN)
@@ -280,7 +282,8 @@ def fix_mojibake(s: str, *, use_ftfy: bool = True) -> str:
     return s
 
 
-def _fix_word(word: str, cyrillic_text: bool) -> str:
+def _fix_word(word: str, cyrillic_text: Callable[[], bool]) -> str:
+    """*word* in one script; *cyrillic_text* () is asked only for a word of look-alikes only."""
     lat_only = cyr_only = lat = cyr = 0
     for ch in word:
         if ch in CYRILLIC_TO_LATIN:
@@ -302,7 +305,7 @@ def _fix_word(word: str, cyrillic_text: bool) -> str:
     elif cyr_only:  # letters of both scripts: the majority wins
         to_cyrillic = cyr > lat
     else:  # only look-alikes: the script of the surrounding text
-        to_cyrillic = cyrillic_text
+        to_cyrillic = cyrillic_text()
     return word.translate(_LAT_TO_CYR_TABLE if to_cyrillic else _CYR_TO_LAT_TABLE)
 
 
@@ -323,23 +326,18 @@ def fix_lookalikes(s: str) -> str:
         return s
     context: list[bool] = []
 
-    def fix(match: re.Match[str]) -> str:
-        word = match.group()
-        if not context and _needs_context(word):
+    def cyrillic_text() -> bool:  # counted once, and only if a word needs it
+        if not context:
             context.append(_is_cyrillic_text(s))
-        return _fix_word(word, bool(context and context[0]))
+        return context[0]
+
+    def fix(match: re.Match[str]) -> str:
+        return _fix_word(match.group(), cyrillic_text)
 
     out = _MIXED_WORD_RE.sub(fix, s)
     if "ә" in out or "Ә" in out:
         out = _SCHWA_WORD_RE.sub(fix, out)
     return s if out == s else out
-
-
-def _needs_context(word: str) -> bool:
-    return not any(
-        ch.isalpha() and ch not in CYRILLIC_TO_LATIN and ch not in LATIN_TO_CYRILLIC
-        for ch in word
-    )
 
 
 def _collapse_whitespace(s: str) -> str:
@@ -364,6 +362,29 @@ def _map_chars(s: str) -> str:
     return s
 
 
+def _settle_lookalikes(s: str) -> str:
+    """:func:`fix_lookalikes` until it changes nothing (at most three passes), NFC after each.
+
+    A Cyrillic с before U+0327 becomes c and composes to ç, joining words: hence the passes.
+    The next pass is skipped when it would change nothing: a fixed word is in one script, or
+    still holds letters of both and goes the same way again (the side it went to only gained
+    letters), and the words, their bounds and the other words are as they were. Two things
+    make a next pass differ, and then it runs: a composition (new words: ``rѕ̧о`` gives ``rşо``,
+    then ``rşo``), and the Cyrillic marks U+0482-U+0489, which are in ``_MIXED_WORD_RE``'s
+    letter class but end a word, so the next pass can reach past them. It also runs when a
+    Cyrillic ә is left (no case is known where that pass changes anything; it is cheap to
+    keep). ``tests/test_normalize_properties.py`` checks this against the passes run in full.
+    """
+    for _ in range(3):
+        fixed = fix_lookalikes(s)
+        if fixed == s:
+            break
+        s = _nfc(fixed)
+        if s == fixed and not _LOOKALIKES_UNSETTLED_RE.search(s):
+            break
+    return s
+
+
 def _normalize_once(s: str) -> tuple[str, bool]:
     """One pass of every step; also whether a later step may have enabled an
     earlier one (a deletion or a look-alike fix that completes an entity, a
@@ -378,11 +399,7 @@ def _normalize_once(s: str) -> tuple[str, bool]:
     if "\r\n" in s:
         s = s.replace("\r\n", "\n")
     s = _nfc(_map_chars(s))
-    for _ in range(3):  # c + U+0327 from a Cyrillic с composes to ç, joining words
-        fixed = fix_lookalikes(s)
-        if fixed == s:
-            break
-        s = _nfc(fixed)
+    s = _settle_lookalikes(s)
     # A deleted soft hyphen, an NBSP become a space or a look-alike put back
     # can complete an entity or expose a mojibake pair.
     unstable = s != before and ("&" in s or "<" in s or bool(_MOJIBAKE_RE.search(s)))
