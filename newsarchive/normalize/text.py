@@ -324,12 +324,7 @@ def fix_lookalikes(s: str) -> str:
     """
     if not _CYR_RE.search(s):
         return s
-    context: list[bool] = []
-
-    def cyrillic_text() -> bool:  # counted once, and only if a word needs it
-        if not context:
-            context.append(_is_cyrillic_text(s))
-        return context[0]
+    cyrillic_text = functools.cache(lambda: _is_cyrillic_text(s))  # counted once, only if a word needs it
 
     def fix(match: re.Match[str]) -> str:
         return _fix_word(match.group(), cyrillic_text)
