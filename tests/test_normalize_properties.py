@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -12,9 +13,20 @@ from hypothesis import strategies as st
 from newsarchive.normalize import dates
 from newsarchive.normalize.dates import BAKU, _parse, _reference, parse_datetime, to_iso
 from newsarchive.normalize.text import (
+    _CONT_CYR,
+    _CONT_LATIN,
+    _CYR_PAIR_RE,
+    _LAT_PAIR_RE,
+    _LEAD_CYR,
+    _LEAD_LATIN,
+    _MIXED_WORD_RE,
+    _MOJIBAKE_RE,
+    _SCHWA_RE,
+    _SCHWA_WORD_RE,
     _nfc,
     _normalize_text,
     _settle_lookalikes,
+    _sub_in_tokens,
     content_hash,
     fix_lookalikes,
     fold_key,
@@ -64,6 +76,33 @@ def _lookalike_passes_in_full(s: str) -> str:
 def test_settled_lookalikes_are_the_passes_run_in_full(s: str) -> None:
     s = _nfc(s)
     assert _settle_lookalikes(s) == _lookalike_passes_in_full(s)
+
+
+def _bracket(match: re.Match[str]) -> str:
+    return f"[{match.group()}]"
+
+
+@given(st.text(alphabet=_LOOKALIKES + "\t\u00a0'-", max_size=60))
+@example("aд bд")
+@example("ед\u0483д a")  # a Cyrillic mark ends the word (\\b) but not the regex's match
+@settings(max_examples=1000, deadline=None)
+def test_lookalike_words_found_in_tokens_are_those_of_the_whole_text(s: str) -> None:
+    # fix_lookalikes runs its two regexes only on the tokens a fast hint finds: the same matches, the same
+    # result as the regexes on the whole text (bracketed, so a wrong span shows), with either hint
+    for hint in (_CYR_PAIR_RE, _LAT_PAIR_RE):
+        assert _sub_in_tokens(_MIXED_WORD_RE, hint, _bracket, s) == _MIXED_WORD_RE.sub(_bracket, s)
+    assert _sub_in_tokens(_SCHWA_WORD_RE, _SCHWA_RE, _bracket, s) == _SCHWA_WORD_RE.sub(_bracket, s)
+
+
+def test_mojibake_regex_finds_the_code_page_pairs() -> None:
+    # _MOJIBAKE_RE is written lead-class first (fast); the plain alternation of pairs is what it means
+    pairs = re.compile(
+        f"[{_LEAD_LATIN}][{re.escape(_CONT_LATIN)}]|[{_LEAD_CYR}][{re.escape(_CONT_CYR)}]|\u00e2\u20ac|\u0432\u0402"
+    )
+    chars = [chr(c) for c in (*range(0x20, 0x530), *range(0x2000, 0x2130))]
+    for first in chars:
+        text = "".join(first + second + "\n" for second in chars)
+        assert [m.span() for m in _MOJIBAKE_RE.finditer(text)] == [m.span() for m in pairs.finditer(text)], first
 
 
 def test_a_composed_letter_joins_a_word_that_is_fixed_again() -> None:
