@@ -250,13 +250,19 @@ def _token_span(s: str, pos: int) -> tuple[int, int]:
 
 def _replace_spans(s: str, spans: set[tuple[int, int]], fix: Callable[[str], str]) -> str:
     """*s* with each span's text replaced by ``fix(text)``; spans of one word collapse."""
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if not kept or start >= kept[-1][1]:  # else the same word reached twice
+            kept.append((start, end))
+    return _splice(s, kept, [fix(s[start:end]) for start, end in kept])
+
+
+def _splice(s: str, spans: list[tuple[int, int]], texts: list[str]) -> str:
+    """*s* with each of the sorted, disjoint *spans* replaced by the text at the same place in *texts*."""
     parts: list[str] = []
     last = 0
-    for start, end in sorted(spans):
-        if start < last:  # the same word reached twice
-            continue
-        parts.append(s[last:start])
-        parts.append(fix(s[start:end]))
+    for (start, end), text in zip(spans, texts, strict=True):
+        parts += (s[last:start], text)
         last = end
     parts.append(s[last:])
     return "".join(parts)
@@ -345,14 +351,14 @@ def fix_lookalikes(s: str) -> str:
     return s if out == s else out
 
 
+_SCRIPT_SAMPLE = 400  # characters of a text that decide its rarer script (_mixed_pair_hint)
+
+
 def _mixed_pair_hint(s: str) -> re.Pattern[str]:
     """The faster of two hints that find the same tokens: led by the letters of the script that is rarer
     at the start of *s* (Cyrillic in Azerbaijani text, Latin in Russian text)."""
     sample = s[:_SCRIPT_SAMPLE]
     return _LAT_PAIR_RE if len(_CYR_RE.findall(sample)) * 4 > len(sample) else _CYR_PAIR_RE
-
-
-_SCRIPT_SAMPLE = 400
 
 
 def _sub_in_tokens(regex: re.Pattern[str], hint: re.Pattern[str], fix: Callable[[re.Match[str]], str], s: str) -> str:
@@ -370,14 +376,7 @@ def _sub_in_tokens(regex: re.Pattern[str], hint: re.Pattern[str], fix: Callable[
             spans.append(_token_span(s, m.start()))
     if not spans:
         return s
-    fixed = regex.sub(fix, " ".join(s[start:end] for start, end in spans)).split(" ")
-    parts: list[str] = []
-    last = 0
-    for (start, end), token in zip(spans, fixed, strict=True):
-        parts += (s[last:start], token)
-        last = end
-    parts.append(s[last:])
-    return "".join(parts)
+    return _splice(s, spans, regex.sub(fix, " ".join(s[start:end] for start, end in spans)).split(" "))
 
 
 def _collapse_whitespace(s: str) -> str:
