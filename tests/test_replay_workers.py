@@ -50,6 +50,15 @@ def table_rows(database: Path) -> dict[str, list[tuple[object, ...]]]:
     return rows
 
 
+def search_index(database: Path) -> tuple[list[tuple[object, ...]], list[str]]:
+    """The search index's rows (article URL and its four folded texts) and the database's triggers."""
+    with sqlite3.connect(database) as db:
+        rows = db.execute("SELECT k.url, f.title, f.body, f.origin_title, f.origin_body FROM articles_fts f "
+                          "JOIN articles_fts_keys k ON k.id = f.rowid").fetchall()
+        triggers = db.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    return sorted(rows, key=repr), sorted(sql for (sql,) in triggers)
+
+
 def replay_single_and_sharded(warc: Path, tmp_path: Path) -> None:
     """Replay *warc* in one process (into `single`, `single.jsonl`) and with two workers (`sharded`)."""
     single = run_replay(warc, tmp_path, "-O", str(tmp_path / "single.jsonl"), settings=into(tmp_path / "single"))
@@ -93,6 +102,10 @@ def test_two_workers_give_the_records_of_one(archive: CrawlResult, tmp_path: Pat
     assert all(left[table] for table in ("articles", "origins", "revisions", "observations", "origin_attempts"))
     for table in TABLES:
         assert right[table] == left[table], table
+    # the merge copies the search index the workers' triggers folded, and puts the triggers back
+    index, triggers = search_index(tmp_path / "single" / "newsarchive.sqlite3")
+    assert len(index) == len(one) and sum(1 for row in index if row[3]) > 0 and len(triggers) == 6
+    assert search_index(tmp_path / "sharded" / "newsarchive.sqlite3") == (index, triggers)
 
 
 def test_workers_refuse_list_dependent_limits(archive: CrawlResult, tmp_path: Path) -> None:

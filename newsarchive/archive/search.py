@@ -225,6 +225,16 @@ SEARCH_MIGRATION: list[str] = [
     _PG + "CREATE INDEX origins_search ON origins USING GIN (newsarchive_search_vector(title, body))",
 ]
 
+#: Copies the index of an attached database ``part`` (same schema) into ``main``, keys renumbered:
+#: what a merge runs with the triggers dropped, so that no text is folded twice (SQLite only).
+SQLITE_INDEX_COPY: tuple[str, ...] = (
+    "INSERT INTO main.articles_fts_keys (url) SELECT url FROM part.articles_fts_keys ORDER BY id",
+    """INSERT INTO main.articles_fts (rowid, title, body, origin_title, origin_body)
+        SELECT mk.id, f.title, f.body, f.origin_title, f.origin_body
+        FROM part.articles_fts f JOIN part.articles_fts_keys pk ON pk.id = f.rowid
+        JOIN main.articles_fts_keys mk ON mk.url = pk.url ORDER BY mk.id""",
+)
+
 #: ``SELECT url …`` of the articles matching a query, best first (SQLite: bm25 rank; PostgreSQL: newest first).
 SQLITE_SEARCH = """SELECT a.url FROM articles_fts f
     JOIN articles_fts_keys k ON k.id = f.rowid JOIN articles a ON a.url = k.url

@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import UsageError
 
 from newsarchive.archive.db import ArticleStore, StoreError
+from newsarchive.archive.search import SQLITE_INDEX_COPY
 from newsarchive.archive.warc import warc_paths
 from newsarchive.commands.crawl import Command as CrawlCommand
 from newsarchive.commands.inputs import check_warc_source
@@ -145,9 +146,9 @@ def copied_tables(conn: sqlite3.Connection) -> list[tuple[str, list[str]]]:
     """The archive tables a merge copies, in creation order (parents first), with the columns to copy.
 
     Left out: SQLite's own tables, ``schema_version``, virtual tables (the search index) and
-    their shadow tables, and tables that triggers fill (the index's keys): inserting the rows
-    of the others fills them again. An ``INTEGER PRIMARY KEY`` (a row id) is not copied: the
-    merged database numbers its rows itself.
+    their shadow tables, and tables that triggers fill (the index's keys): the merge copies the
+    search index with its own statements. An ``INTEGER PRIMARY KEY`` (a row id) is not copied:
+    the merged database numbers its rows itself.
     """
     rows = conn.execute("SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'trigger') "
                         "ORDER BY rowid").fetchall()
@@ -172,7 +173,10 @@ def merge_databases(url: str, parts: list[Path]) -> None:
     Each part is copied in one transaction. Rows keep the values the workers' pipelines wrote
     (the same upsert as a single replay's, into an empty database each); a row two workers both
     wrote (not expected: each article, and so its origin and history, belongs to one worker)
-    fails the merge instead of being chosen silently.
+    fails the merge instead of being chosen silently. The search index is copied as the
+    workers' triggers folded it (:data:`~newsarchive.archive.search.SQLITE_INDEX_COPY`), with
+    the triggers dropped for the transaction and created again before it commits: folding
+    every text again was most of a merge's time.
     """
     store = ArticleStore.from_url(url)
     store.open()
@@ -180,15 +184,23 @@ def merge_databases(url: str, parts: list[Path]) -> None:
         conn = store.conn
         assert isinstance(conn, sqlite3.Connection)
         tables = copied_tables(conn)
+        triggers = conn.execute("SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger' "
+                                "ORDER BY rowid").fetchall()
         for part in parts:
             conn.execute("ATTACH DATABASE ? AS part", (str(part),))
             try:
                 conn.execute("BEGIN IMMEDIATE")
+                for name, _ in triggers:
+                    conn.execute(f'DROP TRIGGER main."{name}"')
                 for table, columns in tables:
                     have = {c[1] for c in conn.execute(f"PRAGMA part.table_info({table})")}
                     names = ", ".join(c for c in columns if c in have)
                     conn.execute(f"INSERT INTO main.{table} ({names}) SELECT {names} FROM part.{table} "
                                  "ORDER BY rowid")
+                for statement in SQLITE_INDEX_COPY:
+                    conn.execute(statement)
+                for _, sql in triggers:
+                    conn.execute(sql)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
