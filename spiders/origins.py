@@ -58,7 +58,7 @@ from newsarchive.normalize.dates import parse_datetime
 from newsarchive.origin import notes
 from newsarchive.origin.identity import origin_key
 from newsarchive.origin.listing import Candidate, parse_feed, parse_listing_html, parse_sitemap
-from newsarchive.origin.match import best_match
+from newsarchive.origin.match import CandidatePool, best_match
 from newsarchive.origin.similarity import origin_similarity
 from newsarchive.pages.dates import apply_feed_date
 from newsarchive.pages.site_names import SiteNameLearner, page_title
@@ -90,6 +90,8 @@ class SiteLists:
     """What is known about one source site's lists during this run."""
 
     candidates: list[Candidate] = field(default_factory=list)
+    pool: CandidatePool | None = None
+    """The candidates keyed and filed by day, once the lists are read (:meth:`OriginFollower._lists_finished`)."""
     pending: list[Article] = field(default_factory=list)
     requested: set[str] = field(default_factory=set)
     answered: set[str] = field(default_factory=set)
@@ -642,6 +644,7 @@ class OriginFollower:
     def _lists_finished(self, site: SiteLists, host: str) -> Iterator[Any]:
         site.done = True
         site.candidates = _unique(site.candidates)
+        site.pool = CandidatePool(site.candidates)
         self.stats.set_value(f"newsarchive/origin/candidates/{host}", len(site.candidates))
         while site.pending:
             yield from self._resolve(site.pending.pop(0), site, host)
@@ -656,7 +659,7 @@ class OriginFollower:
         reference = fetched if isinstance(fetched, datetime) else None
         published = parse_datetime(item.published_at_raw or "", reference=reference, lang=item.lang)
         when = published if isinstance(published, datetime) else None
-        candidate, score = best_match(item.title or "", when, site.candidates,
+        candidate, score = best_match(item.title or "", when, site.pool or site.candidates,
                                       threshold=self.match_threshold, window=self.match_window)
         if candidate is None:
             self.stats.inc_value("newsarchive/origin/unmatched")

@@ -5,16 +5,25 @@ from __future__ import annotations
 import gzip
 import random
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 import pytest
+from rapidfuzz import fuzz
 
 from newsarchive.mirror.content import BAKU, MirrorArticle, MirrorConfig, MirrorSite, dirty_text
 from newsarchive.mirror.http import MirrorRequest
 from newsarchive.mirror.sources import SourceApp
 from newsarchive.origin.listing import Candidate, looks_like_article, parse_feed, parse_listing_html, parse_sitemap
-from newsarchive.origin.match import best_match, title_key
+from newsarchive.origin.match import (
+    CandidatePool,
+    _score,
+    best_match,
+    candidate_key,
+    candidate_time,
+    distance,
+    title_key,
+)
 from newsarchive.origin.similarity import origin_similarity
 
 SITE = MirrorSite(MirrorConfig(articles=60))
@@ -170,6 +179,83 @@ def test_plain_sitemap_entries_match_by_slug() -> None:
     assert best_match(TITLE, WHEN, candidates)[0] == candidates[0]
     dated = Candidate("https://mia.az/w1/gencede-yeni-mekteb-acilib-960-sagird-yeri-2025-10-23-093200", "")
     assert best_match(TITLE, WHEN, [dated])[0] == dated
+
+
+# -- many candidates: a pool compares only the days a headline's window reaches ------------------
+VARIANTS = (TITLE, "GƏNCƏDƏ YENİ MƏKTƏB AÇILIB - 960 ŞAGİRD YERİ", "Gəncədə yeni məktəb açılıb: 960 şagird yerlik",
+            "Gəncədə yeni məktəb açılıb — 980 şagird yeri", "Gəncədə yeni məktəb açılıb — 960...", "Sumqayıtda park",
+            "Gəncədə yeni...", "")
+
+
+def random_published(rng: random.Random) -> str | None:
+    """A listing's date string in one of the forms sites give, around :data:`WHEN` (± 6 days)."""
+    moment = WHEN + timedelta(minutes=rng.randrange(-6 * 1440, 6 * 1440))
+    utc = moment.astimezone(UTC)
+    return rng.choice([
+        moment.isoformat(), utc.isoformat().replace("+00:00", "Z"), moment.date().isoformat(),
+        utc.strftime("%a, %d %b %Y %H:%M:%S +0000"), f"{moment.day} oktyabr {moment.year}",
+        f"{moment.day} oktyabr {moment:%H:%M}",  # no year: read against the headline's date
+        "tezliklə", None])
+
+
+def brute_force(title: str, published_at: datetime | None, candidates: list[Candidate], *,
+                window: timedelta) -> tuple[Candidate | None, float]:
+    """:func:`best_match` by its definition: every candidate looked at, one by one (threshold 0.85)."""
+    query = title_key(title)
+    if not query or not candidates:
+        return None, 0.0
+    ranked: list[tuple[float, timedelta, str, Candidate]] = []
+    seen = 0.0
+    for candidate in candidates:
+        key, cut = candidate_key(candidate)
+        when = candidate_time(candidate, published_at) if published_at is not None else None
+        gap = distance(published_at, when) if published_at is not None and when is not None else None
+        if (gap is not None and gap > window) or not (cut or fuzz.ratio(query, key) >= 85 - 1e-9):
+            continue
+        score = _score(query, key, cut)
+        seen = max(seen, score)
+        if score >= 0.85:
+            ranked.append((-score, gap if gap is not None else timedelta.max, candidate.url, candidate))
+    if not ranked:
+        return None, round(seen, 4)
+    best = min(ranked, key=lambda r: r[:3])
+    return best[3], round(-best[0], 4)
+
+
+ZONES = (UTC, BAKU, timezone(timedelta(hours=14)), timezone(timedelta(hours=-12)))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_pool_finds_what_comparing_every_candidate_finds(seed: int) -> None:
+    rng = random.Random(seed)
+    listed = [Candidate(f"https://x.az/news/{k}", rng.choice(VARIANTS), random_published(rng))
+              for k in range(rng.randrange(1, 120))]
+    for _ in range(25):
+        title = rng.choice(VARIANTS[:3])
+        moment = WHEN + timedelta(minutes=rng.randrange(-5 * 1440, 5 * 1440))
+        published_at = rng.choice([None, moment.astimezone(rng.choice(ZONES))])
+        window = rng.choice([timedelta(0), timedelta(hours=12), timedelta(days=1), timedelta(days=3),
+                             timedelta(days=30), timedelta.max])
+        # and a few just inside or outside the window's edges, in other zones (a day apart on the calendar)
+        edges = [Candidate(f"https://x.az/edge/{k}", rng.choice(VARIANTS[:3]), (moment + sign * min(
+            window, timedelta(days=40)) + timedelta(minutes=rng.randrange(-300, 300))).astimezone(
+            rng.choice(ZONES)).isoformat()) for k, sign in enumerate(rng.choices((-1, 1), k=6))]
+        candidates = listed + edges
+        pool = CandidatePool(candidates)
+        expected = brute_force(title, published_at, candidates, window=window)
+        assert best_match(title, published_at, pool, window=window) == expected
+        assert best_match(title, published_at, candidates, window=window) == expected
+
+
+def test_a_pool_compares_only_the_days_the_window_reaches() -> None:
+    days = [WHEN + timedelta(days=d) for d in range(-300, 300)]
+    dated = [Candidate(f"https://x.az/news/{k}", TITLE, day.isoformat()) for k, day in enumerate(days)]
+    undated = [Candidate("https://x.az/news/u", TITLE), Candidate("https://x.az/news/y", TITLE, "23 oktyabr")]
+    pool = CandidatePool(dated + undated)
+    near = [pool.candidates[i] for i in pool.near(WHEN, timedelta(days=3))]
+    assert set(undated) <= set(near) and 7 <= len(near) - len(undated) <= 9  # ±3 days and a day either side
+    assert best_match(TITLE, WHEN, pool)[0] == dated[300]  # the same day
+    assert len(pool.near(None, timedelta(days=3))) == len(pool)  # no headline date: every candidate
 
 
 def test_empty_inputs() -> None:

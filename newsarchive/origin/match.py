@@ -103,10 +103,50 @@ def _score(query: str, key: str, truncated: bool) -> float:
     return fuzz.ratio(query, key) / 100
 
 
+class CandidatePool:
+    """A site's candidates made ready for many :func:`best_match` calls: each one keyed once, and
+    those with a dated listing (a date with its year, which needs no reference) filed by day, so
+    that a dated headline is compared only with the candidates of the days its window can reach
+    (plus every undated one). A site lists thousands of articles (its sitemap); a replay of the
+    archive matches every home-page-only citation of the site against them.
+    """
+
+    def __init__(self, candidates: Sequence[Candidate], *, by_day: bool = True) -> None:
+        """*by_day* ``False``: no filing (every candidate is compared), for a single call."""
+        self.candidates = tuple(candidates)
+        self.keyed = [candidate_key(c) for c in self.candidates]
+        self.floating: list[int] = []  # undated, year-less or unreadable: compared with every headline
+        self.by_day: dict[int, list[int]] = {}
+        for i, candidate in enumerate(self.candidates):
+            when = candidate_time(candidate, None) if by_day and candidate.published and re.search(
+                r"\d{4}", candidate.published) else None
+            if when is None:
+                self.floating.append(i)
+            else:
+                self.by_day.setdefault(when.toordinal(), []).append(i)
+
+    def __len__(self) -> int:
+        return len(self.candidates)
+
+    def near(self, published_at: datetime | None, window: timedelta) -> list[int]:
+        """Indexes of the candidates that can be within *window* of *published_at* (all without it)."""
+        if published_at is None or not self.by_day:
+            return list(range(len(self.candidates)))
+        try:  # a day either side: a candidate's own day and its distance's day (in *published_at*'s zone)
+            first, last = (published_at - window).toordinal() - 1, (published_at + window).toordinal() + 1
+        except OverflowError:
+            return list(range(len(self.candidates)))
+        if last - first > len(self.by_day):
+            days: list[int] = [d for d in self.by_day if first <= d <= last]
+        else:
+            days = [d for d in range(first, last + 1) if d in self.by_day]
+        return sorted(self.floating + [i for d in days for i in self.by_day[d]])
+
+
 def best_match(
     title: str,
     published_at: datetime | None,
-    candidates: Sequence[Candidate],
+    candidates: Sequence[Candidate] | CandidatePool,
     *,
     threshold: float = 0.85,
     window: timedelta = timedelta(days=3),
@@ -115,22 +155,25 @@ def best_match(
 
     :param published_at: when the aggregator published the item (aware); with a
         candidate date, only candidates within *window* of it count.
+    :param candidates: a list, or a :class:`CandidatePool` of it for many calls.
     :returns: ``(candidate, score)``; ``(None, score)`` when no candidate in the
         window reaches *threshold* (the best score looked at, ``0.0`` when none came close).
     """
     query = title_key(title)
     if not query or not candidates:
         return None, 0.0
-    keyed = [candidate_key(c) for c in candidates]
-    keys = [key for key, _ in keyed]
+    pool = candidates if isinstance(candidates, CandidatePool) else CandidatePool(candidates, by_day=False)
+    near = pool.near(published_at, window)
+    keys = [pool.keyed[i][0] for i in near]
     # rapidfuzz's C loop finds the whole titles that can reach the threshold; cut titles are scored below
     hits = process.extract(query, keys, scorer=fuzz.ratio, score_cutoff=threshold * 100 - 1e-9, limit=None)
-    indexes = sorted({i for _, _, i in hits} | {i for i, (_, cut) in enumerate(keyed) if cut})
+    indexes = sorted({near[j] for _, _, j in hits} | {i for i in near if pool.keyed[i][1]})
+    keyed = pool.keyed
     best: tuple[float, timedelta, str] | None = None
     chosen: Candidate | None = None
     best_seen = 0.0
     for i in indexes:
-        candidate = candidates[i]
+        candidate = pool.candidates[i]
         when = candidate_time(candidate, published_at) if published_at is not None else None
         gap = distance(published_at, when) if published_at is not None and when is not None else None
         if gap is not None and gap > window:
