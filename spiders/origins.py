@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -92,7 +93,7 @@ class SiteLists:
     candidates: list[Candidate] = field(default_factory=list)
     pool: CandidatePool | None = None
     """The candidates keyed and filed by day, once the lists are read (:meth:`OriginFollower._lists_finished`)."""
-    pending: list[Article] = field(default_factory=list)
+    pending: deque[Article] = field(default_factory=deque)
     requested: set[str] = field(default_factory=set)
     answered: set[str] = field(default_factory=set)
     outstanding: int = 0
@@ -647,7 +648,7 @@ class OriginFollower:
         site.pool = CandidatePool(site.candidates)
         self.stats.set_value(f"newsarchive/origin/candidates/{host}", len(site.candidates))
         while site.pending:
-            yield from self._resolve(site.pending.pop(0), site, host)
+            yield from self._resolve(site.pending.popleft(), site, host)
 
     def _resolve(self, item: Article, site: SiteLists, host: str) -> Iterator[Any]:
         yield from self._guard(self._match(item, site, host),

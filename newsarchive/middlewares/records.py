@@ -22,6 +22,7 @@ Spiders without an ``origins`` follower pass through untouched.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -98,9 +99,9 @@ class RecordDropGuard:
         return outputs
 
     def _walk(self, outputs: Iterable[Any], sent: list[Request], response: Response | None) -> Iterator[Any]:
-        queue = list(outputs)
+        queue = deque(outputs)
         while queue:
-            output = queue.pop(0)
+            output = queue.popleft()
             if isinstance(output, Request) and output.meta.get(PARKED_META):
                 sent.append(output)
             yield output
