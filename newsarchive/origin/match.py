@@ -32,6 +32,7 @@ TRUNCATION_MARKS = ("...", "…")
 MIN_TRUNCATED_KEY = 25
 _PUNCT_RE = re.compile(r"[^\w\s]+")
 _NUMBER_RE = re.compile(r"\b\d+\b")
+_YEAR_RE = re.compile(r"\d{4}")
 _SLUG_ID_RE = re.compile(r"(?:[-_]\d{4,}|[-_]\d{4}-\d{2}-\d{2}(?:-\d{6})?)+(?:\.html?)?$")
 
 
@@ -69,7 +70,7 @@ def candidate_time(candidate: Candidate, reference: datetime | None) -> datetime
     if not candidate.published:
         return None
     # only year-less strings depend on the reference: keep the cache keyed on the string alone otherwise
-    ref = None if re.search(r"\d{4}", candidate.published) else reference
+    ref = None if _YEAR_RE.search(candidate.published) else reference
     return _when(candidate.published, ref)
 
 
@@ -118,8 +119,8 @@ class CandidatePool:
         self.floating: list[int] = []  # undated, year-less or unreadable: compared with every headline
         self.by_day: dict[int, list[int]] = {}
         for i, candidate in enumerate(self.candidates):
-            when = candidate_time(candidate, None) if by_day and candidate.published and re.search(
-                r"\d{4}", candidate.published) else None
+            dated = by_day and candidate.published and _YEAR_RE.search(candidate.published)
+            when = candidate_time(candidate, None) if dated else None
             if when is None:
                 self.floating.append(i)
             else:
@@ -163,12 +164,12 @@ def best_match(
     if not query or not candidates:
         return None, 0.0
     pool = candidates if isinstance(candidates, CandidatePool) else CandidatePool(candidates, by_day=False)
+    keyed = pool.keyed
     near = pool.near(published_at, window)
-    keys = [pool.keyed[i][0] for i in near]
+    keys = [keyed[i][0] for i in near]
     # rapidfuzz's C loop finds the whole titles that can reach the threshold; cut titles are scored below
     hits = process.extract(query, keys, scorer=fuzz.ratio, score_cutoff=threshold * 100 - 1e-9, limit=None)
-    indexes = sorted({near[j] for _, _, j in hits} | {i for i in near if pool.keyed[i][1]})
-    keyed = pool.keyed
+    indexes = sorted({near[j] for _, _, j in hits} | {i for i in near if keyed[i][1]})
     best: tuple[float, timedelta, str] | None = None
     chosen: Candidate | None = None
     best_seen = 0.0
