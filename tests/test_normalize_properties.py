@@ -212,6 +212,19 @@ def check_parser_result(value: object, ref: datetime) -> None:
     assert to_iso(again) == iso
 
 
+#: The characters the date parser's fold changes, and some it keeps (ə, Cyrillic, digits, marks).
+FOLD_ALPHABET = "".join(map(chr, dates._FOLD_TABLE)) + "aIiəƏşçöüğдятАЯ0123456789 :-.\u0301"
+
+
+@given(st.text(alphabet=FOLD_ALPHABET))
+@settings(max_examples=1000, deadline=None)
+@example("İyunun 5-də")
+@example("23\u00a0окт\u2013")
+def test_the_fold_translates_every_string_that_needs_it(s: str) -> None:
+    lower = s.lower()
+    assert dates._fold(s) == (lower if lower.isascii() else lower.translate(dates._FOLD_TABLE))
+
+
 @given(st.one_of(st.text(), date_strings()), st.one_of(st.none(), st.datetimes()))
 @settings(max_examples=500, deadline=None)
 def test_inner_parser_results_are_well_formed(s: str, reference: datetime | None) -> None:
