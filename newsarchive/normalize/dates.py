@@ -346,7 +346,7 @@ def _relative(text: str, ref: datetime) -> tuple[date | datetime, tuple[int, int
     if m:
         return ref.replace(microsecond=0), m.span()
     for m in _AGO_RE.finditer(text) if _AGO_HINT_RE.search(text) else ():
-        unit = next((RELATIVE_UNITS[p] for p in _UNIT_PREFIXES if m[3].startswith(p)), None)
+        unit = _unit(m[3])
         count = int(m[1]) if m[1] else NUMBER_WORDS.get(m[2] or "", 1 if not m[2] else 0)
         if m[3] == "полчаса":
             unit, count = timedelta(minutes=30), 1
@@ -363,6 +363,12 @@ def _relative(text: str, ref: datetime) -> tuple[date | datetime, tuple[int, int
 
 
 _UNIT_PREFIXES = sorted(RELATIVE_UNITS, key=len, reverse=True)
+
+
+@lru_cache(maxsize=1024)
+def _unit(word: str) -> timedelta | None:
+    """The unit a (folded) word before "ago" names, by its longest listed prefix (``saatdan`` → an hour)."""
+    return next((RELATIVE_UNITS[p] for p in _UNIT_PREFIXES if word.startswith(p)), None)
 
 
 def _time(text: str) -> tuple[int, int, int, tzinfo | None] | None:
