@@ -119,8 +119,9 @@ class CandidatePool:
         self.floating: list[int] = []  # undated, year-less or unreadable: compared with every headline
         self.by_day: dict[int, list[int]] = {}
         for i, candidate in enumerate(self.candidates):
-            dated = by_day and candidate.published and _YEAR_RE.search(candidate.published)
-            when = candidate_time(candidate, None) if dated else None
+            published = candidate.published if by_day else None
+            # only a date with its year reads the same without a reference (as in candidate_time)
+            when = _when(published, None) if published and _YEAR_RE.search(published) else None
             if when is None:
                 self.floating.append(i)
             else:
