@@ -42,6 +42,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from newsarchive.extensions.report import run_files  # noqa: E402
 from newsarchive.mirror import MirrorServer, crawl_argv, offline_settings, output_settings  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 
@@ -66,7 +67,7 @@ class Run:
 
 
 def _stats(out: Path) -> dict[str, Any]:
-    runs = sorted((out / "runs").glob("*.json"))
+    runs = run_files(out / "runs")
     return json.loads(runs[-1].read_text(encoding="utf-8")).get("stats", {}) if runs else {}
 
 

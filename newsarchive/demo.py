@@ -18,6 +18,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+from newsarchive.extensions.report import run_files
 from newsarchive.mirror import MirrorServer, crawl_argv, offline_settings, output_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +61,7 @@ def summarise(feed: Path, out: Path) -> None:
     db = out / "newsarchive.sqlite3"
     if db.exists():
         print(f"database: {db}")
-    runs = sorted((out / "runs").glob("*.json")) if (out / "runs").exists() else []
+    runs = run_files(out / "runs")
     if runs:
         report = json.loads(runs[-1].read_text(encoding="utf-8"))
         print(f"run report: {runs[-1]} (ok={report['ok']})")

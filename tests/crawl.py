@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newsarchive.extensions.report import run_files
 from newsarchive.mirror import MirrorServer, crawl_argv, offline_settings, output_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +53,7 @@ def read_result(returncode: int, log: str, out_dir: Path, feed: Path) -> CrawlRe
     if feed.exists():
         items = [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines() if line.strip()]
     stats: dict[str, Any] = {}
-    runs = sorted((out_dir / "runs").glob("*.json")) if (out_dir / "runs").exists() else []
+    runs = run_files(out_dir / "runs")
     if runs:
         stats = json.loads(runs[-1].read_text(encoding="utf-8")).get("stats", {})
     return CrawlResult(returncode, items, log, out_dir, stats)

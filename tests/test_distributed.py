@@ -22,6 +22,7 @@ import pytest
 from scrapy.settings import Settings
 
 from newsarchive.addons import DistributedAddon
+from newsarchive.extensions.report import run_files
 from newsarchive.mirror import MirrorServer, crawl_argv, offline_settings, output_settings
 from tests.redis_server import RedisServer, redis_available
 
@@ -69,7 +70,7 @@ class Worker:
         feed = self.out_dir / "items.jsonl"
         if feed.exists():
             self.items = [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines() if line.strip()]
-        runs = sorted((self.out_dir / "runs").glob("*.json"))
+        runs = run_files(self.out_dir / "runs")
         if runs:
             self.stats = json.loads(runs[-1].read_text(encoding="utf-8")).get("stats", {})
         return self

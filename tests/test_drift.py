@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from newsarchive.drift import BaselineStore, Figures, RunFigures, Thresholds, compare
+from newsarchive.extensions.report import run_files
 from newsarchive.items import Article, Origin
 from newsarchive.mirror import MirrorServer
 from newsarchive.state import StateStore
@@ -101,7 +102,7 @@ def drift_crawl(out: Path, markup: int) -> tuple[CrawlResult, dict[str, Any]]:
     with MirrorServer(60, markup=markup) as mirror:
         # not incremental: every run reads all 60 pages, so each run is judged; origins are not needed here
         result = run_crawl(mirror, out, "-a", "follow_origins=0", settings={"NEWSARCHIVE_INCREMENTAL": False})
-    report = json.loads(sorted((out / "runs").glob("*.json"))[-1].read_text(encoding="utf-8"))
+    report = json.loads(run_files(out / "runs")[-1].read_text(encoding="utf-8"))
     return result, report
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from newsarchive.archive.warc import StoredRecord, iter_records
+from newsarchive.extensions.report import run_files
 from newsarchive.mirror import MirrorServer
 from newsarchive.mirror.content import MirrorArticle, MirrorConfig, MirrorSite
 from newsarchive.mirror.icma_pages import render_article
@@ -101,7 +102,7 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> Faulty:
         started = time.monotonic()
         result = run_crawl(mirror, out, settings=settings, timeout=120)
         seconds = time.monotonic() - started
-    reports = sorted((out / "runs").glob("*.json"))
+    reports = run_files(out / "runs")
     assert reports, result.log[-3000:]
     records: dict[str, list[StoredRecord]] = defaultdict(list)
     for record in iter_records(out / "warc"):

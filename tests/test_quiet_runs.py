@@ -11,12 +11,13 @@ import json
 import socket
 from pathlib import Path
 
+from newsarchive.extensions.report import run_files
 from newsarchive.mirror import MirrorServer
 from tests.crawl import run_crawl
 
 
 def monitor(report_dir: Path, name: str) -> dict[str, object]:
-    report = json.loads(sorted((report_dir / "runs").glob("*.json"))[-1].read_text(encoding="utf-8"))
+    report = json.loads(run_files(report_dir / "runs")[-1].read_text(encoding="utf-8"))
     return next(m for m in report["monitors"] if m["name"] == name)
 
 
@@ -42,7 +43,7 @@ def test_story_pages_do_not_count_against_the_archive_date(tmp_path: Path) -> No
     news = [item for item in result.items if item["kind"] == "news"]
     stories = [item for item in result.items if item["kind"] == "story"]
     assert stories and all(item["published_at"] is None for item in stories)
-    report = json.loads(sorted((tmp_path / "runs").glob("*.json"))[-1].read_text(encoding="utf-8"))
+    report = json.loads(run_files(tmp_path / "runs")[-1].read_text(encoding="utf-8"))
     assert report["coverage"]["published_at"]["items"] == len(news)
     assert report["coverage"]["title"]["items"] == len(news) + len(stories)
     assert monitor(tmp_path, "field_coverage/published_at")["passed"] is True

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from newsarchive.extensions.report import run_files
 from newsarchive.mirror import MirrorServer
 from tests.redis_server import RedisServer, redis_available
 from tests.test_distributed import Worker, start_worker, truth
@@ -58,7 +59,7 @@ def assert_stopped_for_redis(worker: Worker, started: float) -> None:
     assert "Redis has been unreachable" in worker.log
     assert "Exit status 1" in worker.log and "Redis was unreachable" in worker.log
     assert worker.stats["newsarchive/distributed/redis_unavailable"] >= 3
-    report = json.loads(sorted((worker.out_dir / "runs").glob("*.json"))[-1].read_text(encoding="utf-8"))
+    report = json.loads(run_files(worker.out_dir / "runs")[-1].read_text(encoding="utf-8"))
     assert report["finish_reason"] == "redis_unavailable"
 
 

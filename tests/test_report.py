@@ -24,7 +24,7 @@ from scrapy.utils.test import get_crawler
 
 from newsarchive.commands.crawl import run_problems
 from newsarchive.extensions.progress import Progress
-from newsarchive.extensions.report import RunReport, redact, render_summary, run_file_name, summary_numbers
+from newsarchive.extensions.report import RunReport, redact, render_summary, run_file_name, run_files, summary_numbers
 from newsarchive.items import Article
 from newsarchive.monitors import MonitorResult, check_min_items
 from newsarchive.settings_helpers import project_defaults
@@ -54,7 +54,7 @@ def crawl(tmp_path: Path, *args: str, runs_dir: Path | None = None) -> Run:
            *args]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SCRAPY_SETTINGS_MODULE": "tests.settings_report"}
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    runs = sorted(runs_dir.glob("*.json")) if runs_dir.is_dir() else []
+    runs = run_files(runs_dir)
     return Run(proc.returncode, proc.stderr, runs, feed)
 
 
@@ -159,6 +159,12 @@ def test_two_runs_in_the_same_second_keep_both_files(tmp_path: Path) -> None:
         report.spider_closed(Spider(name="unit"), "finished")
     names = sorted(p.name for p in (tmp_path / "runs").iterdir())
     assert names == ["unit-20250102T030405Z-1.json", "unit-20250102T030405Z.json"]
+    # in the order the runs started (the second run's file is the latest, as readers of the folder expect)
+    later, crawler = make_report(tmp_path)
+    crawler.stats.set_value("start_time", dt.datetime(2025, 1, 2, 3, 4, 6, tzinfo=dt.UTC))
+    later.spider_closed(Spider(name="unit"), "finished")
+    assert [p.name for p in run_files(tmp_path / "runs")] == [
+        "unit-20250102T030405Z.json", "unit-20250102T030405Z-1.json", "unit-20250102T030406Z.json"]
 
 
 def test_report_can_be_switched_off(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from newsarchive.archive.warc import iter_records
+from newsarchive.extensions.report import run_files
 from newsarchive.mirror import MirrorServer, offline_settings, output_settings
 from tests.crawl import ROOT, run_crawl
 
@@ -140,7 +141,7 @@ def test_the_mirrors_printed_command_shows_incremental_runs(tmp_path: Path) -> N
             assert mirror.stdout is not None
             mirror.stdout.close()
         assert proc.returncode == 0, proc.stderr[-3000:]
-        (report,) = sorted((tmp_path / "runs").glob("*.json"))[len(runs):]
+        (report,) = run_files(tmp_path / "runs")[len(runs):]
         runs.append(json.loads(report.read_text(encoding="utf-8"))["stats"])
     assert runs[1].get("newsarchive/incremental/revisits", 0) > 0  # recent articles are looked at again
     with sqlite3.connect(tmp_path / "archive.sqlite3") as db:

@@ -148,6 +148,21 @@ def run_file_name(spider: str, started: datetime | None) -> str:
     return f"{safe_spider}-{moment:%Y%m%dT%H%M%SZ}.json"
 
 
+_RUN_FILE_RE = re.compile(r"(?P<base>.+?)(?:-(?P<attempt>\d+))?\.json")
+
+
+def run_files(runs_dir: Path) -> list[Path]:
+    """The run files in *runs_dir* in the order the runs started: by the name's UTC time, then by the
+    suffix :func:`write_run_file` gave a run that started in the same second (a plain sort of the
+    names puts ``…Z-1.json`` before ``…Z.json``)."""
+
+    def order(path: Path) -> tuple[str, int]:
+        m = _RUN_FILE_RE.fullmatch(path.name)
+        return (m["base"], int(m["attempt"] or 0)) if m else (path.name, 0)
+
+    return sorted(runs_dir.glob("*.json"), key=order) if runs_dir.is_dir() else []
+
+
 def write_run_file(runs_dir: Path, name: str, document: Mapping[str, Any]) -> Path:
     """Write ``document`` to ``runs_dir/name`` without overwriting another run's file (adds ``-1``, ``-2``, …)."""
     text = json.dumps(redact(dict(document)), ensure_ascii=False, indent=2, sort_keys=False, default=_json_default)
