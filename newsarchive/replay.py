@@ -19,9 +19,10 @@ Which record answers a URL (:meth:`ReplayIndex.choose`):
 4. else :class:`ReplayMissError` (``newsarchive/replay/miss``): the runs never
    fetched it. The origin follower leaves such a citation as the runs left it.
 
-The index is built once when the crawl starts, in one pass over the files; that
-pass also rewrites a ``.cdxj`` index that is missing, unsorted or incomplete
-(a killed run), counted in ``newsarchive/replay/indexes_rebuilt``.
+The index is built once when the crawl starts, in one pass over the files (files and
+ranges of a large file read in parallel: :mod:`newsarchive.archive.scan`); that pass also
+rewrites a ``.cdxj`` index that is missing, unsorted or incomplete (a killed run), counted
+in ``newsarchive/replay/indexes_rebuilt``.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ from w3lib.encoding import http_content_type_encoding
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from newsarchive.archive.warc import INDEXED_TYPES, SERVER_NOT_MODIFIED, cdxj_line_for, ensure_index, warc_paths
+from newsarchive.archive.scan import default_processes, scan_files
+from newsarchive.archive.warc import SERVER_NOT_MODIFIED, ensure_index, warc_paths
 from newsarchive.charset import page_text
 from newsarchive.netpolicy import BlockedURLError
 from newsarchive.origin.identity import origin_key, page_key
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from scrapy.settings import BaseSettings
     from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
@@ -106,13 +109,18 @@ class ReplayIndex:
     files: int = 0
 
     @classmethod
-    def build(cls, paths: list[Path], *, repair_indexes: bool = True) -> ReplayIndex:
+    def build(cls, paths: list[Path], *, repair_indexes: bool = True, processes: int = 1) -> ReplayIndex:
+        """The index of *paths*, read in up to *processes* processes (:func:`~newsarchive.archive.scan.scan_files`)."""
         index = cls(files=len(paths))
-        for path in paths:
-            lines = index._read(path)
+        for path, scan in zip(paths, scan_files(paths, processes), strict=True):
+            for found in scan.records:
+                entry = Entry(found.kind, found.url, found.date, path, found.offset, found.record_id, found.status,
+                              found.digest, found.refers_to, found.refers_to_uri, found.refers_to_date, found.error)
+                index.by_url.setdefault(entry.url, []).append(entry)
+                index.by_id[entry.record_id] = entry
             if repair_indexes and path.name.endswith(".warc.gz"):
                 try:
-                    if ensure_index(path, sorted(lines)):
+                    if ensure_index(path, sorted(scan.lines)):
                         index.rebuilt.append(path)
                 except OSError as exc:  # a read-only archive: replay it all the same
                     logger.warning("Replay: cannot rewrite the index of %(path)s: %(error)s",
@@ -120,42 +128,6 @@ class ReplayIndex:
         for entries in index.by_url.values():
             entries.sort(key=lambda e: e.date)
         return index
-
-    def _read(self, path: Path) -> list[str]:
-        lines: list[str] = []
-        with path.open("rb") as fh:
-            records = ArchiveIterator(fh)
-            for record in records:
-                # a metadata record's body first: asking for the offset reads the record to its end
-                body = record.content_stream().read() if record.rec_type == "metadata" else b""
-                offset = records.get_record_offset()
-                headers = record.rec_headers
-                url = headers.get_header("WARC-Target-URI") or ""
-                entry: Entry | None = None
-                date = headers.get_header("WARC-Date") or ""
-                record_id = headers.get_header("WARC-Record-ID") or ""
-                digest = headers.get_header("WARC-Payload-Digest") or ""
-                if record.rec_type == "response" and record.http_headers is not None:
-                    entry = Entry("response", url, date, path, offset, record_id, digest=digest,
-                                  status=int(record.http_headers.get_statuscode() or 0))
-                elif record.rec_type == "revisit":
-                    entry = Entry("revisit", url, date, path, offset, record_id, digest=digest,
-                                  refers_to=headers.get_header("WARC-Refers-To") or "",
-                                  refers_to_uri=headers.get_header("WARC-Refers-To-Target-URI") or "",
-                                  refers_to_date=headers.get_header("WARC-Refers-To-Date") or "")
-                elif record.rec_type == "metadata":
-                    fields = _warc_fields(body)
-                    if "fetch-error" in fields:
-                        entry = Entry("failure", url, date, path, offset, record_id, error=fields["fetch-error"])
-                if record.rec_type in INDEXED_TYPES:
-                    line = cdxj_line_for(record, offset=offset, length=records.get_record_length(),
-                                         filename=path.name)
-                    if line is not None:
-                        lines.append(line)
-                if entry is not None and url:
-                    self.by_url.setdefault(url, []).append(entry)
-                    self.by_id[entry.record_id] = entry
-        return lines
 
     def __len__(self) -> int:
         return len(self.by_url)
@@ -204,6 +176,11 @@ class ReplayIndex:
         return entries[-1] if entries[-1].kind == "failure" else None
 
 
+def index_processes(settings: BaseSettings) -> int:
+    """How many processes read the WARC files when a replay starts (``NEWSARCHIVE_REPLAY_INDEX_PROCESSES``)."""
+    return settings.getint("NEWSARCHIVE_REPLAY_INDEX_PROCESSES") or default_processes()
+
+
 def build_index(paths: list[Path]) -> dict[str, Entry]:
     """URL → the record that answers it (see :meth:`ReplayIndex.choose`)."""
     index = ReplayIndex.build(paths, repair_indexes=False)
@@ -248,7 +225,7 @@ class WarcReplayDownloadHandler:
             self.index = shared
             return
         else:
-            self.index = ReplayIndex.build(files)
+            self.index = ReplayIndex.build(files, processes=index_processes(crawler.settings))
             crawler._newsarchive_replay_index = self.index  # type: ignore[attr-defined]
         stats = self.stats
         if stats.get_value("newsarchive/replay/files") is not None:
@@ -514,15 +491,6 @@ class ReplayShardMiddleware:
             return True
         self.stats.inc_value("newsarchive/replay/shard/dropped")
         return False
-
-
-def _warc_fields(body: bytes) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for line in body.decode("utf-8", "replace").splitlines():
-        name, sep, value = line.partition(":")
-        if sep:
-            fields.setdefault(name.strip(), value.strip())
-    return fields
 
 
 __all__ = ["SERVER_NOT_MODIFIED", "Entry", "ReplayIndex", "ReplayMissError", "ReplayShardMiddleware",

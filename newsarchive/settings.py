@@ -306,6 +306,9 @@ SCHEDULER_PERSIST = False
 NEWSARCHIVE_REPLAY_SHARE = ""
 # WARC file or folder the replay download handler answers from (`scrapy replay` sets it); empty: none.
 NEWSARCHIVE_REPLAY_WARC = ""
+# Processes that read the WARC files' record headers when a replay starts (files, and ranges of a large file,
+# in parallel; newsarchive.archive.scan); 0: one per CPU this process may use, 1: one pass in the replay's process.
+NEWSARCHIVE_REPLAY_INDEX_PROCESSES = 0
 
 # Database passwords (environment or settings, any form) are redacted from every log line from here on.
 secrets.install(globals())

@@ -245,3 +245,57 @@ def test_replay_into_the_live_database_only_when_asked(history: tuple[Path, list
         assert differences(after[url], row) == {}, url
     assert not (tmp_path / "replay" / "newsarchive.sqlite3").exists()
     assert list((tmp_path / "replay" / "runs").glob("*.json"))
+
+
+def one_pass(path: Path) -> list[tuple[Any, ...]]:
+    """The records a replay indexes, read with warcio's own full parse (every record's HTTP headers)."""
+    found: list[tuple[Any, ...]] = []
+    with path.open("rb") as fh:
+        records = ArchiveIterator(fh)
+        for record in records:
+            body = record.content_stream().read() if record.rec_type == "metadata" else b""
+            offset = records.get_record_offset()
+            get = record.rec_headers.get_header
+            head = (get("WARC-Target-URI"), get("WARC-Date"), offset, get("WARC-Record-ID"))
+            if record.rec_type == "response" and record.http_headers is not None:
+                found.append(("response", *head, int(record.http_headers.get_statuscode()),
+                              get("WARC-Payload-Digest"), "", "", "", ""))
+            elif record.rec_type == "revisit":
+                found.append(("revisit", *head, None, get("WARC-Payload-Digest"), get("WARC-Refers-To") or "",
+                              get("WARC-Refers-To-Target-URI"), get("WARC-Refers-To-Date"), ""))
+            elif record.rec_type == "metadata" and b"fetch-error:" in body:
+                error = body.decode().split("fetch-error:", 1)[1].splitlines()[0].strip()
+                found.append(("failure", *head, None, "", "", "", "", error))
+    return found
+
+
+def test_the_index_read_in_ranges_by_processes_is_one_pass(history: tuple[Path, list[CrawlResult]],
+                                                           monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Every WARC of the runs cut at its .cdxj offsets and read by forked processes gives what warcio's
+    full parse of the file gives, and the CDXJ lines cdxj-indexer writes; a .cdxj whose offsets are not
+    on records (another file's) is caught and the file read in one pass."""
+    from newsarchive.archive import scan
+
+    out, _ = history
+    monkeypatch.setattr(scan, "MIN_RANGE_BYTES", 0)  # the runs' files are small: cut them all the same
+    files = warc_paths(out / "warc")
+    assert scan._can_fork()  # the processes, not the fallback, are what is tested
+    expected = [one_pass(path) for path in files]
+    assert {record[0] for records in expected for record in records} == {"response", "revisit", "failure"}
+    assert all(len(scan.file_parts(path, 3)) == 3 for path in files)
+    scans = scan.scan_files(files, processes=3)
+    assert [list(map(tuple, found.records)) for found in scans] == expected
+    theirs = subprocess.run([str(CDXJ_INDEXER), *map(str, files)], capture_output=True, text=True, check=True)
+    assert sorted(line for found in scans for line in found.lines) == sorted(theirs.stdout.splitlines(keepends=True))
+
+    # the index of another file: its offsets fall inside this one's records
+    copies = []
+    for k, path in enumerate(files):
+        copy = tmp_path / path.name
+        copy.write_bytes(path.read_bytes())
+        other = files[(k + 1) % len(files)]
+        (tmp_path / (path.name + ".cdxj")).write_bytes((other.parent / (other.name + ".cdxj")).read_bytes())
+        copies.append(copy)
+    parts = [part for copy in copies for part in scan.file_parts(copy, 3)]
+    assert any(not scan.scan_part(part).complete for part in parts)
+    assert [list(map(tuple, found.records)) for found in scan.scan_files(copies, processes=3)] == expected

@@ -62,7 +62,7 @@ from newsarchive.archive.warc import warc_paths
 from newsarchive.commands.crawl import Command as CrawlCommand
 from newsarchive.commands.inputs import check_warc_source
 from newsarchive.discovery import is_article_url
-from newsarchive.replay import ReplayIndex, split_shares
+from newsarchive.replay import ReplayIndex, index_processes, split_shares
 
 if TYPE_CHECKING:
     import argparse
@@ -125,9 +125,11 @@ def feed_targets(feeds: dict[str, Any], *, data_dir: str, spider: str, stamp: st
     return targets
 
 
-def write_shares(warc: str, count: int, is_article: Callable[[str], bool], folder: Path) -> list[Path]:
-    """Read the WARC files once (no HTML parsed) and write one share file per worker into ``folder/<k>/``."""
-    index = ReplayIndex.build(warc_paths(warc))
+def write_shares(warc: str, count: int, is_article: Callable[[str], bool], folder: Path,
+                 processes: int = 1) -> list[Path]:
+    """Read the WARC files once (no HTML parsed; in *processes* processes) and write one share file per
+    worker into ``folder/<k>/``."""
+    index = ReplayIndex.build(warc_paths(warc), processes=processes)
     for path in index.rebuilt:
         logger.warning("Replay: rewrote the CDXJ index of %(path)s (missing, unsorted or incomplete)", {"path": path})
     paths: list[Path] = []
@@ -251,7 +253,7 @@ def run_workers(warc: str, opts: argparse.Namespace, settings: Any, out_dir: Pat
     stamp = datetime.now(UTC).replace(microsecond=0).isoformat().replace(":", "-")
     targets = feed_targets(settings.getdict("FEEDS"), data_dir=data_dir, spider=opts.spider, stamp=stamp)
     runs_dir = Path(settings.get("NEWSARCHIVE_RUNS_DIR") or out_dir / "runs")
-    shares = write_shares(warc, count, is_article, out_dir / "workers")
+    shares = write_shares(warc, count, is_article, out_dir / "workers", index_processes(settings))
     prepared = time.monotonic() - started
     procs: list[subprocess.Popen[bytes]] = []
     parts: list[dict[str, Path]] = []
