@@ -52,6 +52,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import deferred_from_coro
 
+from newsarchive.engine import waking
 from newsarchive.extract_pool import ExtractionPool, OriginResult, extract_origin
 from newsarchive.middlewares.records import PARKED_META
 from newsarchive.netpolicy import BlockedURLError, NetPolicy
@@ -702,21 +703,24 @@ class OriginFollower:
         if not self.parked:
             return
         lost = list(self.parked.values())
-        logger.warning("%(n)d record(s) still waited for their origin when the run went idle; emitting them",
-                       {"n": len(lost)})
         for site in self.sites.values():
             site.pending.clear()
             site.done = True
-        outputs: list[Any] = []
+        unarchived: list[Any] = []
         for key in [k for k, original in self.originals.items() if original.outcome is None]:
             original = self.originals.pop(key)
             for citation in original.waiting if not original.in_flight else ():  # a replay: in no capture
-                outputs += self._settle(citation.item, "not_attempted", notes.NOT_IN_ARCHIVE)
+                unarchived += self._settle(citation.item, "not_attempted", notes.NOT_IN_ARCHIVE)
             original.waiting.clear()  # the others are released below, with every parked record
-        for item in lost:
-            if id(item) in self.parked:
-                outputs += self._settle(item, "not_attempted", notes.RUN_ENDED)
-        self.emit_now(outputs)
+        if unarchived:  # ordinary in a replay: the runs did not fetch every page cited (the per-site cap, ...)
+            logger.info("%(n)d record(s) cite pages the replayed runs never fetched (origin_note %(note)s)",
+                        {"n": len(unarchived), "note": notes.NOT_IN_ARCHIVE})
+        ended = [output for item in lost if id(item) in self.parked
+                 for output in self._settle(item, "not_attempted", notes.RUN_ENDED)]
+        if ended:
+            logger.warning("%(n)d record(s) still waited for their origin when the run went idle (a lost request); "
+                           "emitting them", {"n": len(ended)})
+        self.emit_now([*unarchived, *ended])
         raise DontCloseSpider
 
     def emit_now(self, outputs: Iterable[Any]) -> None:
@@ -727,7 +731,9 @@ class OriginFollower:
             if isinstance(output, scrapy.Request):
                 engine.crawl(output)
             else:
-                deferred_from_coro(engine.scraper.start_itemproc_async(output, response=None))
+                # the engine only looks for its end after a download: told when the record is through
+                deferred_from_coro(engine.scraper.start_itemproc_async(output, response=None)).addBoth(
+                    waking(self.crawler))
 
     # -- bookkeeping --------------------------------------------------------------------
     def _guard(self, outputs: Iterator[Any], on_error: Callable[[], Iterator[Any]], what: str,

@@ -215,6 +215,8 @@ def test_records_of_requests_the_scheduler_drops_or_loses_are_written(tmp_path: 
     for url in APA_CITED:
         assert (by_url[url]["origin_status"], by_url[url]["origin_note"]) == ("not_attempted", note)
     assert result.stats[f"newsarchive/origin/released/{note}"] == len(APA_CITED)
+    lost = f"WARNING: {len(APA_CITED)} record(s) still waited for their origin when the run went idle"
+    assert (lost in result.log) == (mode == "lose")
 
 
 def test_two_lists_redirected_to_one_page_both_count_as_answered() -> None:

@@ -54,6 +54,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from newsarchive.distributed.connection import redis_from_settings
 from newsarchive.distributed.frontier import Frontier
+from newsarchive.engine import engine_inprogress, wake_engine
 from newsarchive.settings_helpers import load_json_setting
 
 if TYPE_CHECKING:
@@ -472,7 +473,7 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has
 
     def _collect_finished(self) -> None:
         """Move requests the engine is done with (downloaded, called back, items processed) to the acks."""
-        inprogress = _engine_inprogress(self.crawler)
+        inprogress = engine_inprogress(self.crawler)
         if inprogress is None:  # unknown engine: acknowledge on hand-over (no re-queue after a crash)
             self.acks += self.inflight.values()
             self.inflight.clear()
@@ -619,9 +620,7 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has
 
     def _wake(self) -> None:
         self._timer = None
-        nextcall = _engine_nextcall(self.crawler)
-        if nextcall is not None:
-            nextcall.schedule()
+        wake_engine(self.crawler)
 
     def _cancel_timers(self) -> None:
         for timer in (self._timer, self._push_timer):
@@ -635,16 +634,4 @@ def _parked_records(spider: Spider | None) -> dict[int, object] | None:
     parked = getattr(getattr(spider, "origins", None), "parked", None)
     return parked if isinstance(parked, dict) else None
 
-
-# The engine has no public "request finished" signal or "poll the scheduler now" call; these two
-# private attributes have been stable since Scrapy 1.x (tests/test_distributed.py checks them).
-def _engine_inprogress(crawler: Crawler) -> set[Request] | None:
-    slot = getattr(crawler.engine, "_slot", None)
-    inprogress = getattr(slot, "inprogress", None)
-    return inprogress if isinstance(inprogress, set) else None
-
-
-def _engine_nextcall(crawler: Crawler) -> Any:
-    slot = getattr(crawler.engine, "_slot", None)
-    return getattr(slot, "nextcall", None)
 
