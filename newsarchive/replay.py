@@ -340,17 +340,32 @@ def archived_titles(entries: Iterable[Entry], per_host: int,
     What a replay learns site names from (:class:`spiders.origins.SiteNameMemory`): the archive's
     own titles, read before anything is extracted, so every process of a sharded replay learns the
     same names whatever pages it replays. Pages of *skip_hosts* (the aggregator's) are not read.
+    Each host's pages are read newest first, only until it has *per_host* titles (not the whole
+    archive at every replay's start). Hosts come in the order of their last titled page, the
+    least recent first: as a run that captured the pages holds them (its learner keeps the most
+    recently used hosts).
     """
-    titles: dict[str, list[str]] = {}
-    wanted = (e for e in entries if e.ok and host_of(e.url) not in skip_hosts)
-    for entry in sorted(wanted, key=lambda e: (e.date, e.url)):
-        try:
-            title = entry_title(entry)
-        except UNREADABLE:
-            continue  # an unreadable record: its own replay fails on it too, and says so (replay stats)
-        if title:
-            titles.setdefault(host_of(entry.url), []).append(title)
-    return [(host, found[-per_host:]) for host, found in titles.items()]
+    by_host: dict[str, list[Entry]] = {}
+    for entry in entries:
+        if entry.ok and (host := host_of(entry.url)) not in skip_hosts:
+            by_host.setdefault(host, []).append(entry)
+    found: list[tuple[tuple[str, str], str, list[str]]] = []
+    for host, pages in by_host.items():
+        titles: list[str] = []
+        last: tuple[str, str] | None = None
+        for entry in sorted(pages, key=lambda e: (e.date, e.url), reverse=True):
+            if len(titles) >= per_host:
+                break
+            try:
+                title = entry_title(entry)
+            except UNREADABLE:
+                continue  # an unreadable record: its own replay fails on it too, and says so (replay stats)
+            if title:
+                titles.append(title)
+                last = last or (entry.date, entry.url)
+        if last is not None:
+            found.append((last, host, titles[::-1]))
+    return [(host, titles) for _, host, titles in sorted(found)]
 
 
 def entry_title(entry: Entry) -> str | None:

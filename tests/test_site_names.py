@@ -307,3 +307,39 @@ def test_a_replay_reads_the_archived_titles_per_host_in_capture_order(tmp_path: 
     assert len(entries) == 4
     assert archived_titles(entries, 8, frozenset({"icma.az"})) == [("a.az", ["Бир | Сайт", "İki | Xəbər Mərkəzi"])]
     assert archived_titles(entries, 1, frozenset({"icma.az"})) == [("a.az", ["İki | Xəbər Mərkəzi"])]
+
+
+def test_a_replay_reads_only_each_host_s_last_titled_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hand-made WARC: b.az's pages are older than a.az's last one, a.az's newest page has no title.
+    Only the pages that give the last titles (and the untitled one before them) are read; hosts
+    come least recently titled first, as a run's learner holds them."""
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    import newsarchive.replay as replay
+
+    pages = [(f"https://a.az/{k}", f"<title>A {k} | A.az</title>", f"2025-10-0{k}T00:00:00Z") for k in range(1, 6)]
+    pages += [(f"https://b.az/{k}", f"<title>B {k} | B.az</title>", f"2025-10-0{k}T12:00:00Z") for k in range(1, 4)]
+    pages.append(("https://a.az/6", "<p>no title</p>", "2025-10-07T00:00:00Z"))
+    path = tmp_path / "titles.warc.gz"
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for url, body, date in pages:
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(body.encode()),
+                                                          http_headers=http, warc_headers_dict={"WARC-Date": date}))
+    index = replay.ReplayIndex.build([path], repair_indexes=False)
+    entries = [entry for url in index.by_url if (entry := index.choose(url)) is not None]
+    read: list[str] = []
+    real = replay.entry_title
+
+    def counted(entry: replay.Entry) -> str | None:
+        read.append(entry.url)
+        return real(entry)
+
+    monkeypatch.setattr(replay, "entry_title", counted)
+    assert replay.archived_titles(entries, 2, frozenset()) == [
+        ("b.az", ["B 2 | B.az", "B 3 | B.az"]), ("a.az", ["A 4 | A.az", "A 5 | A.az"])]
+    assert sorted(read) == ["https://a.az/4", "https://a.az/5", "https://a.az/6", "https://b.az/2", "https://b.az/3"]
