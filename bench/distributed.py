@@ -40,6 +40,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# the script's own directory (bench/) first on sys.path would shadow packages by its modules' names
+# (bench/incremental.py hides the `incremental` package that Twisted imports), as in bench/crawl.py
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
 from newsarchive.extensions.report import run_files  # noqa: E402
