@@ -23,8 +23,9 @@ WARC files once (no HTML parsed), deals every archived aggregator article to one
 (:func:`newsarchive.replay.split_shares`) and writes each worker's share file; each worker runs
 the same command with ``NEWSARCHIVE_REPLAY_SHARE=<file>``, requests only its articles (with their
 citations), walks no list and reads no other worker's article
-(:class:`newsarchive.replay.ReplayShardMiddleware`). Into a new, empty SQLite database each worker
-writes its own and the command merges them (:func:`merge_databases`); into a database that holds
+(:class:`newsarchive.replay.ReplayShardMiddleware`). Into a new, empty SQLite database the first
+worker writes directly and each other worker writes its own, which the command then merges into it
+(:func:`merge_databases`); into a database that holds
 articles already (``--into-live-database``, PostgreSQL) all write into it through the upsert (the
 schema is migrated once before they start). Each writes its JSON lines to
 ``<output-dir>/workers/<k>/`` and the command joins them into the one feed a single replay would
@@ -241,7 +242,8 @@ def run_workers(warc: str, opts: argparse.Namespace, settings: Any, out_dir: Pat
         store = ArticleStore.from_url(database)
         try:
             store.open()  # migrate once, before the workers race for it
-            # a new, empty SQLite database: each worker writes its own, merged at the end (no write lock to share)
+            # a new, empty SQLite database: the first worker writes it, the others their own, merged into it at
+            # the end (no write lock to share)
             merge = not opts.into_live_database and isinstance(store.conn, sqlite3.Connection) \
                 and store.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
         except StoreError as exc:
@@ -283,8 +285,9 @@ def run_workers(warc: str, opts: argparse.Namespace, settings: Any, out_dir: Pat
                 "NEWSARCHIVE_RUNS_DIR": str(runs_dir / f"worker-{k}"),
                 "NEWSARCHIVE_STATE_PATH": str(folder / "state.sqlite3"),
                 "NEWSARCHIVE_DATABASE_SPOOL": str(folder / "spool.jsonl"),
-                **({"NEWSARCHIVE_DATABASE_URL": f"sqlite:///{(folder / 'newsarchive.sqlite3').resolve()}"}
-                   if merge else {}),
+                # the first worker writes the new database itself: the merge copies only the others'
+                **({"NEWSARCHIVE_DATABASE_URL": f"sqlite:///{(folder / 'newsarchive.sqlite3').resolve()}"
+                    if k else database} if merge else {}),
             }.items():
                 cmd += ["-s", f"{name}={value}"]
             # a session of its own: with autogroup scheduling each worker gets its own CPU share
@@ -302,7 +305,7 @@ def run_workers(warc: str, opts: argparse.Namespace, settings: Any, out_dir: Pat
     merged = time.monotonic()
     if merge and database and not any(codes):
         try:
-            merge_databases(database, [out_dir / "workers" / str(k) / "newsarchive.sqlite3" for k in range(count)])
+            merge_databases(database, [out_dir / "workers" / str(k) / "newsarchive.sqlite3" for k in range(1, count)])
         except (sqlite3.Error, StoreError) as exc:
             logger.error("Replay: merging the workers' databases into %(url)s failed: %(error)s",
                          {"url": database, "error": exc})
