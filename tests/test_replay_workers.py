@@ -90,7 +90,7 @@ def test_two_workers_give_the_records_of_one(archive: CrawlResult, tmp_path: Pat
     assert sum(responses) < int(alone["downloader/response_count"])
     workers = json.loads((tmp_path / "sharded-out" / "workers" / "workers.json").read_text(encoding="utf-8"))
     assert [w["exit"] for w in workers["workers"]] == [0, 0]
-    assert workers["merged"] is True  # a new database: each worker wrote its own, merged into this one
+    assert workers["merged"] is True  # a new database: the first worker wrote it, the second its own, merged in
     assert all(w["cpu_seconds"] > 0 for w in workers["workers"])
 
     a = export_db(tmp_path / "single" / "newsarchive.sqlite3", tmp_path / "single-db.jsonl")
