@@ -26,6 +26,7 @@ from newsarchive.mirror import MirrorServer, MirrorSite
 from newsarchive.mirror.content import MirrorConfig
 from newsarchive.origin import notes
 from tests.crawl import ROOT, CrawlResult, run_crawl
+from tests.forked_scan import scan_in_fresh_process
 
 CDXJ_INDEXER = Path(sys.executable).with_name("cdxj-indexer")
 SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"  # WARC 1.1, 6.7.3
@@ -241,6 +242,25 @@ def test_replay_of_a_capped_run_keeps_its_origin_outcomes(mirror: MirrorServer, 
     assert "still waited for their origin" not in proc.stderr
 
 
+def test_a_replay_that_reads_its_index_in_processes_leaves_none_behind(mirror: MirrorServer, tmp_path: Path) -> None:
+    """The index of a two-file archive is read by two forked workers, which must end with the pass:
+    they inherit the crawl's SIGTERM handler, and workers left to ``Pool.terminate()`` outlived the
+    replay, holding its output pipes open, so that the caller waited forever (a CI run of b664e65
+    hung in this file; on that code this test failed in one run of two). Five replays, each with a
+    time limit."""
+    run = run_crawl(mirror, tmp_path / "run", settings={"NEWSARCHIVE_WARC_MAX_SIZE": 300_000})
+    assert run.returncode == 0, run.log[-3000:]
+    warc = tmp_path / "run" / "warc"
+    assert len(warc_paths(warc)) >= 2
+    for k in range(5):
+        proc = run_replay(warc, tmp_path, "-L", "DEBUG", timeout=60,
+                          settings={**into(tmp_path / f"replay-{k}"), "NEWSARCHIVE_REPLAY_INDEX_PROCESSES": 2})
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert "read by 2 forked processes" in proc.stderr
+    left = subprocess.run(["pgrep", "-f", str(warc)], capture_output=True, text=True)
+    assert left.stdout == ""
+
+
 def test_replay_into_the_live_database_only_when_asked(history: tuple[Path, list[CrawlResult]],
                                                        tmp_path: Path) -> None:
     out, _ = history
@@ -293,11 +313,10 @@ def test_the_index_read_in_ranges_by_processes_is_one_pass(history: tuple[Path, 
     out, _ = history
     monkeypatch.setattr(scan, "MIN_RANGE_BYTES", 0)  # the runs' files are small: cut them all the same
     files = warc_paths(out / "warc")
-    assert scan._can_fork()  # the processes, not the fallback, are what is tested
     expected = [one_pass(path) for path in files]
     assert {record[0] for records in expected for record in records} == {"response", "revisit", "failure"}
     assert all(len(scan.file_parts(path, 3)) == 3 for path in files)
-    scans = scan.scan_files(files, processes=3)
+    scans = scan_in_fresh_process(files, 3, 0, tmp_path)  # forked processes, not this process's one pass
     assert [list(map(tuple, found.records)) for found in scans] == expected
     theirs = subprocess.run([str(CDXJ_INDEXER), *map(str, files)], capture_output=True, text=True, check=True)
     assert sorted(line for found in scans for line in found.lines) == sorted(theirs.stdout.splitlines(keepends=True))
@@ -312,4 +331,5 @@ def test_the_index_read_in_ranges_by_processes_is_one_pass(history: tuple[Path, 
         copies.append(copy)
     parts = [part for copy in copies for part in scan.file_parts(copy, 3)]
     assert any(not scan.scan_part(part).complete for part in parts)
-    assert [list(map(tuple, found.records)) for found in scan.scan_files(copies, processes=3)] == expected
+    again = scan_in_fresh_process(copies, 3, 0, tmp_path)
+    assert [list(map(tuple, found.records)) for found in again] == expected

@@ -19,6 +19,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newsarchive.archive import scan
+from tests.forked_scan import scan_in_fresh_process
 
 CDXJ_INDEXER = Path(sys.executable).with_name("cdxj-indexer")
 DIGEST = "sha1:2AAI7TZUHLRSU4YPL4BBH3O7XEZLM6MG"
@@ -88,7 +89,7 @@ def test_ranges_cut_at_the_index_s_offsets_read_what_one_pass_reads(tmp_path: Pa
     assert [scan.scan_part(part).complete for part in parts] == [True] * 4
     joined = [record for part in parts for record in scan.scan_part(part).records]
     assert joined == whole.records
-    assert scan.scan_files([path], processes=4)[0].records == whole.records
+    assert scan_in_fresh_process([path], 4, 0, tmp_path)[0].records == whole.records  # forked
 
 
 @pytest.mark.parametrize("gzip", [True, False], ids=["warc.gz", "warc"])

@@ -21,6 +21,7 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,8 +192,7 @@ def scan_files(paths: list[Path], processes: int = 1) -> list[FileScan]:
     else:
         logger.debug("Replay index: %(parts)d parts of %(files)d file(s) read by %(n)d forked processes",
                      {"parts": len(parts), "files": len(paths), "n": min(processes, len(parts))})
-        with multiprocessing.get_context("fork").Pool(min(processes, len(parts))) as pool:
-            scans = pool.map(scan_part, parts, chunksize=1)
+        scans = _forked_map(parts, min(processes, len(parts)))
     per_file: list[list[FileScan]] = [[] for _ in paths]
     for owner, scan in zip(owners, scans, strict=True):
         per_file[owner].append(scan)
@@ -212,6 +212,33 @@ def _joined(path: Path, scans: list[FileScan]) -> FileScan:
         whole.records.extend(scan.records)
         whole.lines.extend(scan.lines)
     return whole
+
+
+def _forked_map(parts: list[Part], processes: int) -> list[FileScan]:
+    """:func:`scan_part` of each part in *processes* forked processes, which end when the work does.
+
+    The workers are asked to stop (``close``), not killed: a forked worker inherits its parent's
+    signal handlers (a crawl's SIGTERM handler waits for a reactor the worker does not run), so one
+    left to ``terminate()`` outlived the replay, holding its output pipes open. Each worker also
+    puts the default handlers back, so that the ``terminate()`` after a failure does end it.
+    """
+    pool = multiprocessing.get_context("fork").Pool(processes, initializer=_default_signals)
+    try:
+        scans = pool.map(scan_part, parts, chunksize=1)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+    return scans
+
+
+def _default_signals() -> None:
+    """In a forked worker: the default SIGTERM and SIGINT, and no wake-up fd shared with the parent's loop."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.set_wakeup_fd(-1)
 
 
 def _can_fork() -> bool:
