@@ -42,7 +42,7 @@ from w3lib.encoding import http_content_type_encoding
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from newsarchive.archive.scan import default_processes, scan_files
+from newsarchive.archive.scan import Entry, default_processes, scan_files
 from newsarchive.archive.warc import SERVER_NOT_MODIFIED, ensure_index, warc_paths
 from newsarchive.charset import page_text
 from newsarchive.netpolicy import BlockedURLError
@@ -73,28 +73,6 @@ class ReplayedFailureError(Exception):
     """The runs' request for this URL failed; the message is the recorded ``fetch-error``."""
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One record about a URL: a response, a revisit or a failed request."""
-
-    kind: str  # "response" | "revisit" | "failure"
-    url: str
-    date: str
-    path: Path
-    offset: int
-    record_id: str
-    status: int | None = None
-    digest: str = ""
-    refers_to: str = ""
-    refers_to_uri: str = ""
-    refers_to_date: str = ""
-    error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.kind == "response" and self.status is not None and 200 <= self.status < 300
-
-
 # kept for callers of the old API
 RecordRef = Entry
 
@@ -113,9 +91,7 @@ class ReplayIndex:
         """The index of *paths*, read in up to *processes* processes (:func:`~newsarchive.archive.scan.scan_files`)."""
         index = cls(files=len(paths))
         for path, scan in zip(paths, scan_files(paths, processes), strict=True):
-            for found in scan.records:
-                entry = Entry(found.kind, found.url, found.date, path, found.offset, found.record_id, found.status,
-                              found.digest, found.refers_to, found.refers_to_uri, found.refers_to_date, found.error)
+            for entry in scan.records:
                 index.by_url.setdefault(entry.url, []).append(entry)
                 index.by_id[entry.record_id] = entry
             if repair_indexes and path.name.endswith(".warc.gz"):

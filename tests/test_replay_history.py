@@ -303,6 +303,12 @@ def one_pass(path: Path) -> list[tuple[Any, ...]]:
     return found
 
 
+def without_path(entry: Any) -> tuple[Any, ...]:
+    """An index entry's fields as :func:`one_pass` gives them (its file is the one read)."""
+    return (entry.kind, entry.url, entry.date, entry.offset, entry.record_id, entry.status, entry.digest,
+            entry.refers_to, entry.refers_to_uri, entry.refers_to_date, entry.error)
+
+
 def test_the_index_read_in_ranges_by_processes_is_one_pass(history: tuple[Path, list[CrawlResult]],
                                                            monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Every WARC of the runs cut at its .cdxj offsets and read by forked processes gives what warcio's
@@ -317,7 +323,7 @@ def test_the_index_read_in_ranges_by_processes_is_one_pass(history: tuple[Path, 
     assert {record[0] for records in expected for record in records} == {"response", "revisit", "failure"}
     assert all(len(scan.file_parts(path, 3)) == 3 for path in files)
     scans = scan_in_fresh_process(files, 3, 0, tmp_path)  # forked processes, not this process's one pass
-    assert [list(map(tuple, found.records)) for found in scans] == expected
+    assert [list(map(without_path, found.records)) for found in scans] == expected
     theirs = subprocess.run([str(CDXJ_INDEXER), *map(str, files)], capture_output=True, text=True, check=True)
     assert sorted(line for found in scans for line in found.lines) == sorted(theirs.stdout.splitlines(keepends=True))
 
@@ -332,4 +338,4 @@ def test_the_index_read_in_ranges_by_processes_is_one_pass(history: tuple[Path, 
     parts = [part for copy in copies for part in scan.file_parts(copy, 3)]
     assert any(not scan.scan_part(part).complete for part in parts)
     again = scan_in_fresh_process(copies, 3, 0, tmp_path)
-    assert [list(map(tuple, found.records)) for found in again] == expected
+    assert [list(map(without_path, found.records)) for found in again] == expected

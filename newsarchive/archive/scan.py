@@ -25,7 +25,6 @@ import signal
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -39,12 +38,14 @@ _OFFSET_RE = re.compile(rb'"offset": "(\d+)"')
 _HEADERS_PARSED = ("response", "revisit")  # the types whose HTTP headers the index reads
 
 
-class Scanned(NamedTuple):
-    """What the index keeps of one record: a response, a revisit or a recorded failure (``fetch-error``)."""
+@dataclass(frozen=True)
+class Entry:
+    """One record about a URL: a response, a revisit or a failed request (``fetch-error``)."""
 
     kind: str  # "response" | "revisit" | "failure"
     url: str
     date: str
+    path: Path
     offset: int
     record_id: str
     status: int | None = None
@@ -53,6 +54,10 @@ class Scanned(NamedTuple):
     refers_to_uri: str = ""
     refers_to_date: str = ""
     error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.kind == "response" and self.status is not None and 200 <= self.status < 300
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,7 @@ class Part:
 class FileScan:
     """The records of one file (in file order) and their CDXJ lines (unsorted)."""
 
-    records: list[Scanned] = field(default_factory=list)
+    records: list[Entry] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     complete: bool = True
     """``False``: a range did not start or end on a record (read the file again in one pass)."""
@@ -115,7 +120,7 @@ def _scan(part: Part, scan: FileScan) -> None:
             if part.end is not None and offset >= part.end:
                 scan.complete = offset == part.end  # the next range's first record
                 return
-            found = _scanned(rec_type, url, offset, headers, record.http_headers, body)
+            found = _entry(rec_type, url, path, offset, headers, record.http_headers, body)
             if found is not None and url:
                 scan.records.append(found)
             if rec_type in INDEXED_TYPES:
@@ -126,21 +131,22 @@ def _scan(part: Part, scan: FileScan) -> None:
         scan.complete = False
 
 
-def _scanned(rec_type: str, url: str, offset: int, headers: object, http: object, body: bytes) -> Scanned | None:
+def _entry(rec_type: str, url: str, path: Path, offset: int, headers: object, http: object,
+           body: bytes) -> Entry | None:
     get = headers.get_header  # type: ignore[attr-defined]
     date = get("WARC-Date") or ""
     record_id = get("WARC-Record-ID") or ""
     if rec_type == "response" and http is not None:
-        return Scanned("response", url, date, offset, record_id, int(http.get_statuscode() or 0),  # type: ignore[attr-defined]
-                       get("WARC-Payload-Digest") or "")
+        return Entry("response", url, date, path, offset, record_id,
+                     int(http.get_statuscode() or 0), get("WARC-Payload-Digest") or "")  # type: ignore[attr-defined]
     if rec_type == "revisit":
-        return Scanned("revisit", url, date, offset, record_id, None, get("WARC-Payload-Digest") or "",
-                       get("WARC-Refers-To") or "", get("WARC-Refers-To-Target-URI") or "",
-                       get("WARC-Refers-To-Date") or "")
+        return Entry("revisit", url, date, path, offset, record_id, None, get("WARC-Payload-Digest") or "",
+                     get("WARC-Refers-To") or "", get("WARC-Refers-To-Target-URI") or "",
+                     get("WARC-Refers-To-Date") or "")
     if rec_type == "metadata":
         fields = warc_fields(body)
         if "fetch-error" in fields:
-            return Scanned("failure", url, date, offset, record_id, error=fields["fetch-error"])
+            return Entry("failure", url, date, path, offset, record_id, error=fields["fetch-error"])
     return None
 
 
