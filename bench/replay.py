@@ -103,14 +103,17 @@ def replay(warc: Path, out: Path, workers: int, timeout: float
 
 
 def worker_cpu(out: Path) -> str:
-    """The sharded replay's CPU seconds: the parent's, each worker's (``workers.json``)."""
+    """The sharded replay's CPU seconds (the parent's, each worker's), when each worker ended and how long
+    the merge took (``workers.json``): its fixed costs beside the work."""
     path = out / "workers" / "workers.json"
     if not path.exists():
         return ""
     report = json.loads(path.read_text(encoding="utf-8"))
     each = [w["cpu_seconds"] for w in report["workers"]]
+    done = " / ".join(f"{w['wall_seconds']:.1f}" for w in report["workers"])
     return (f"parent {report['parent_cpu_seconds']:.1f} CPU s (ready after {report['prepare_seconds']:.1f} s), "
-            f"workers {' + '.join(f'{c:.1f}' for c in each)} = {sum(each):.1f} CPU s")
+            f"workers {' + '.join(f'{c:.1f}' for c in each)} = {sum(each):.1f} CPU s (done after {done} s), "
+            f"merge {report['merge_seconds']:.2f} s")
 
 
 def load() -> str:
