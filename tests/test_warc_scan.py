@@ -90,6 +90,8 @@ def test_ranges_cut_at_the_index_s_offsets_read_what_one_pass_reads(tmp_path: Pa
     joined = [record for part in parts for record in scan.scan_part(part).records]
     assert joined == whole.records
     assert scan_in_fresh_process([path], 4, 0, tmp_path)[0].records == whole.records  # forked
+    # a worker killed mid-pass (the OOM killer): said, and the parts read in the calling process
+    assert scan_in_fresh_process([path], 4, 0, tmp_path, kill_a_worker=True)[0].records == whole.records
 
 
 @pytest.mark.parametrize("gzip", [True, False], ids=["warc.gz", "warc"])

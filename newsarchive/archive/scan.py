@@ -23,6 +23,8 @@ import os
 import re
 import signal
 import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -223,21 +225,20 @@ def _joined(path: Path, scans: list[FileScan]) -> FileScan:
 def _forked_map(parts: list[Part], processes: int) -> list[FileScan]:
     """:func:`scan_part` of each part in *processes* forked processes, which end when the work does.
 
-    The workers are asked to stop (``close``), not killed: a forked worker inherits its parent's
-    signal handlers (a crawl's SIGTERM handler waits for a reactor the worker does not run), so one
-    left to ``terminate()`` outlived the replay, holding its output pipes open. Each worker also
-    puts the default handlers back, so that the ``terminate()`` after a failure does end it.
+    The workers are asked to stop when the work is done, not killed: a forked worker inherits its
+    parent's signal handlers (a crawl's SIGTERM handler waits for a reactor the worker does not run),
+    and one left to ``multiprocessing.Pool.terminate()`` outlived the replay, holding its output pipes
+    open. Each worker also puts the default handlers back. A worker that dies (the OOM killer) breaks
+    the pool instead of leaving its part unanswered: the parts are then read here, one by one.
     """
-    pool = multiprocessing.get_context("fork").Pool(processes, initializer=_default_signals)
+    context = multiprocessing.get_context("fork")
     try:
-        scans = pool.map(scan_part, parts, chunksize=1)
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
-    return scans
+        with ProcessPoolExecutor(processes, mp_context=context, initializer=_default_signals) as pool:
+            return list(pool.map(scan_part, parts))
+    except BrokenProcessPool as exc:
+        logger.warning("Replay index: a worker process died (%(error)s); reading the files in this process",
+                       {"error": exc})
+        return [scan_part(part) for part in parts]
 
 
 def _default_signals() -> None:
