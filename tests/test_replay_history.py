@@ -245,8 +245,8 @@ def test_replay_of_a_capped_run_keeps_its_origin_outcomes(mirror: MirrorServer, 
 def test_a_replay_that_reads_its_index_in_processes_leaves_none_behind(mirror: MirrorServer, tmp_path: Path) -> None:
     """The index of a two-file archive is read by two forked workers, which must end with the pass:
     they inherit the crawl's SIGTERM handler, and workers left to ``Pool.terminate()`` outlived the
-    replay, holding its output pipes open, so that the caller waited forever (a run of this file on b664e65
-    hung in this file; on that code this test failed in one run of two). Five replays, each with a
+    replay, holding its output pipes open, so that the caller waited forever (a run of this file hung
+    on b664e65's code; on that code this test failed in one run of two). Five replays, each with a
     time limit."""
     run = run_crawl(mirror, tmp_path / "run", settings={"NEWSARCHIVE_WARC_MAX_SIZE": 300_000})
     assert run.returncode == 0, run.log[-3000:]

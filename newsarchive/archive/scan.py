@@ -78,7 +78,8 @@ class FileScan:
     records: list[Entry] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     complete: bool = True
-    """``False``: a range did not start or end on a record (read the file again in one pass)."""
+    """``False``: a range could not be read from its start, or did not end on a record (read the file
+    again in one pass)."""
 
 
 def warc_fields(body: bytes) -> dict[str, str]:
