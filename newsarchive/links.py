@@ -16,22 +16,29 @@ class ListedLink:
     url: str
     text: str
     date_text: str | None
-    """Text near the link that may hold its date (the list item's remaining text)."""
+    """Text near the link that may hold its date (the list item's remaining text); ``None`` when the
+    nearest container is no list item or card but a longer text (an article body, a menu)."""
 
 
 #: Elements whose text is a link's context (the nearest one around the link).
 CONTAINER_TAGS = frozenset(("li", "article", "div"))
 
+#: Longest container text that is a link's list item or card: a headline, its date and view count
+#: take under 250 characters. A longer container is a body or a menu, whose other dates are not
+#: the link's (a body's "the agreement of 23 October" would date a link it holds).
+CONTEXT_MAX_CHARS = 400
+
 
 def html_links(html: str, base_url: str, root: Any = None) -> Iterator[ListedLink]:
     """Every ``<a href>`` of a page with its text and the text of its list item / card.
 
-    One walk of the tree: the text of a container shared by many links (a menu ``<div>``)
-    is joined once per page, not once per link. *root*: the page's tree when it is parsed
-    already (an aggregator page object's :meth:`~newsarchive.pages.aggregator.AggregatorPage.tree`).
+    One walk of the tree: the text of a container shared by many links (a list) is read once
+    per page, not once per link, and no further than :data:`CONTEXT_MAX_CHARS`. *root*: the
+    page's tree when it is parsed already (an aggregator page object's
+    :meth:`~newsarchive.pages.aggregator.AggregatorPage.tree`).
     """
     root = Selector(text=html).root if root is None else root
-    contexts: dict[Any, str] = {}
+    contexts: dict[Any, str | None] = {}
     try:
         base = urlsplit(base_url)
         site = f"{base.scheme}://{base.netloc}/" if base.scheme and base.netloc else ""
@@ -47,17 +54,32 @@ def html_links(html: str, base_url: str, root: Any = None) -> Iterator[ListedLin
             continue  # a malformed link ("http://[::1", a bad port) is skipped, not a crash of the page
         text = " ".join(_texts(a)).strip()
         container = next((e for e in a.iterancestors() if e.tag in CONTAINER_TAGS), None)
-        context = ""
+        context = None
         if container is not None:
-            known = contexts.get(container)
-            context = contexts[container] = " ".join(_texts(container)) if known is None else known
-        date_text = context.replace(text, " ", 1).strip() or None
+            if container in contexts:
+                context = contexts[container]
+            else:
+                context = contexts[container] = _short_text(container, CONTEXT_MAX_CHARS)
+        date_text = (context.replace(text, " ", 1).strip() or None) if context else None
         yield ListedLink(url, text, date_text)
 
 
 def _texts(element: Any) -> list[str]:
     """The text nodes under *element*, in document order, as XPath ``.//text()`` gives them."""
     return [t for t in element.itertext() if t]
+
+
+def _short_text(element: Any, limit: int) -> str | None:
+    """``" ".join(_texts(element))``, or ``None`` as soon as it is longer than *limit* characters."""
+    parts = []
+    size = -1
+    for t in element.itertext():
+        if t:
+            size += len(t) + 1
+            if size > limit:
+                return None
+            parts.append(t)
+    return " ".join(parts)
 
 
 def _path_free(href: str) -> bool:
