@@ -69,6 +69,7 @@ from newsarchive.pages.extract_helpers import (
     decode,
     extractor_options,
     iter_jsonld,
+    trafilatura_author,
     types_of,
 )
 from newsarchive.pages.title import choose_title, title_site_names
@@ -248,6 +249,20 @@ class GenericArticlePage:
         except (TypeError, ValueError, AssertionError, etree.LxmlError):  # htmldate's drop_tree of the root
             return None
 
+    @cached_property
+    def extracted_author(self) -> str | None:
+        """trafilatura's byline of the page: :attr:`extracted_metadata`'s ``author`` (read from it when
+        another field needed it already, else found alone: the common fallback, as bylines are often
+        unmarked while titles and dates rarely are)."""
+        if "extracted_metadata" in self.__dict__:
+            return getattr(self.extracted_metadata, "author", None)
+        options = extractor_options(self.url, output_format="python", with_metadata=True)
+        try:
+            tree = load_html(self.text, options.max_file_size)
+            return None if tree is None else trafilatura_author(tree, options.author_blacklist)
+        except (TypeError, ValueError, AssertionError, etree.LxmlError):
+            return None
+
     # -- title -------------------------------------------------------------------------
     def title(self) -> str | None:
         value, method = self._title
@@ -331,7 +346,7 @@ class GenericArticlePage:
             orgs += o
             if p:
                 return p, orgs, "visible"
-        value = None if marked else clean(getattr(self.extracted_metadata, "author", None))
+        value = None if marked else clean(self.extracted_author)
         if value:
             p, o = split_byline(value.replace(";", ","), sites)
             orgs += o
