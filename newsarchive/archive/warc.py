@@ -345,30 +345,10 @@ def cdxj_line_for(record: Any, placed: WrittenRecord | None = None, *, offset: i
     return f"{surt(url or '')} {stamp} {json.dumps(fields)}\n"
 
 
-def index_lines(path: Path) -> list[str]:
-    """The sorted CDXJ lines of the WARC file *path*, read from the file."""
-    lines: list[str] = []
-    with path.open("rb") as fh:
-        records = ArchiveIterator(fh)
-        for record in records:
-            if record.rec_type not in INDEXED_TYPES:
-                continue
-            if record.rec_type == "response" and record.http_headers is None:
-                continue
-            offset = records.get_record_offset()
-            records.read_to_end(record)
-            line = cdxj_line_for(record, offset=offset, length=records.get_record_length(), filename=path.name)
-            if line is not None:
-                lines.append(line)
-    return sorted(lines)
-
-
-def ensure_index(path: Path, lines: list[str] | None = None) -> bool:
-    """Rewrite ``<path>.cdxj`` when it is missing or differs from the file's records; ``True`` if rewritten.
-
-    *lines* (sorted) saves reading the WARC file again when the caller has them.
-    """
-    wanted = lines if lines is not None else index_lines(path)
+def ensure_index(path: Path, lines: list[str]) -> bool:
+    """Rewrite ``<path>.cdxj`` when it is missing or differs from *lines* (the file's sorted CDXJ lines,
+    read by :func:`newsarchive.archive.scan.scan_files`); ``True`` if rewritten."""
+    wanted = lines
     target = index_path(path)
     try:
         if target.read_text(encoding="utf-8").splitlines(keepends=True) == wanted:
@@ -527,7 +507,6 @@ __all__ = [
     "default_prefix",
     "ensure_index",
     "find_record",
-    "index_lines",
     "iter_records",
     "iter_responses",
     "latest_captures",
