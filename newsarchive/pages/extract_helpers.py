@@ -103,14 +103,13 @@ def words(text: str) -> set[str]:
     return {w for w in re.findall(r"\w+", text.casefold()) if len(w) > 1 or w.isdigit()}
 
 
-
 def trafilatura_author(tree: Any, author_blacklist: set[str] | None = None) -> str | None:
     """``trafilatura.metadata.extract_metadata(tree, ...).author``, without the other fields.
 
     The same steps in the same order (``<meta>``, then JSON-LD, the blacklist, then the byline
-    XPaths, the blacklist again, trimmed), minus the date search through htmldate, the site name,
-    categories, tags and licence, which cost 40 % of the whole call and which a byline fallback
-    does not read. ``tests/test_pages_origin.py`` checks it against ``extract_metadata``.
+    XPaths, the blacklist again, trimmed), minus what a byline fallback does not read: the date
+    search through htmldate, the site name, categories, tags and licence (about 40 % of the call).
+    ``tests/test_pages_origin.py`` checks it against ``extract_metadata``.
     """
     metadata = examine_meta(tree)
     if metadata.author and " " not in metadata.author:
