@@ -348,14 +348,13 @@ def cdxj_line_for(record: Any, placed: WrittenRecord | None = None, *, offset: i
 def ensure_index(path: Path, lines: list[str]) -> bool:
     """Rewrite ``<path>.cdxj`` when it is missing or differs from *lines* (the file's sorted CDXJ lines,
     read by :func:`newsarchive.archive.scan.scan_files`); ``True`` if rewritten."""
-    wanted = lines
     target = index_path(path)
     try:
-        if target.read_text(encoding="utf-8").splitlines(keepends=True) == wanted:
+        if target.read_text(encoding="utf-8").splitlines(keepends=True) == lines:
             return False
     except FileNotFoundError:
         pass
-    _write_sorted(target, wanted)
+    _write_sorted(target, lines)
     return True
 
 
