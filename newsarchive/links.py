@@ -24,9 +24,14 @@ class ListedLink:
 CONTAINER_TAGS = frozenset(("li", "article", "div"))
 
 #: Longest container text that is a link's list item or card: a headline, its date and view count
-#: take under 250 characters. A longer container is a body or a menu, whose other dates are not
-#: the link's (a body's "the agreement of 23 October" would date a link it holds).
+#: take under 250 characters. A longer container is a body, a menu or a list without an element per
+#: item, whose other dates are not the link's (a body's "the agreement of 23 October" would date a
+#: link it holds).
 CONTEXT_MAX_CHARS = 400
+
+#: In a longer container, the text between a link and the next one is its item's date and view
+#: count when it is at most this long (a list without an element per item); longer, it is prose.
+TRAILING_MAX_CHARS = 80
 
 
 def html_links(html: str, base_url: str, root: Any = None) -> Iterator[ListedLink]:
@@ -54,13 +59,16 @@ def html_links(html: str, base_url: str, root: Any = None) -> Iterator[ListedLin
             continue  # a malformed link ("http://[::1", a bad port) is skipped, not a crash of the page
         text = " ".join(_texts(a)).strip()
         container = next((e for e in a.iterancestors() if e.tag in CONTAINER_TAGS), None)
-        context = None
+        date_text = None
         if container is not None:
             if container in contexts:
                 context = contexts[container]
             else:
                 context = contexts[container] = _short_text(container, CONTEXT_MAX_CHARS)
-        date_text = (context.replace(text, " ", 1).strip() or None) if context else None
+            if context is not None:
+                date_text = context.replace(text, " ", 1).strip() or None
+            else:
+                date_text = (_trailing_text(a, container, TRAILING_MAX_CHARS) or "").strip() or None
         yield ListedLink(url, text, date_text)
 
 
@@ -79,6 +87,35 @@ def _short_text(element: Any, limit: int) -> str | None:
             if size > limit:
                 return None
             parts.append(t)
+    return " ".join(parts)
+
+
+def _trailing_text(a: Any, container: Any, limit: int) -> str | None:
+    """The text after link *a* up to the next link inside *container* (``<a>T1</a> 21 Yanvar 13:23
+    <a>T2</a> …``: a list without an element per item), or ``None`` when it runs over *limit* characters."""
+    parts: list[str] = []
+    size = 0
+
+    def take(text: str | None) -> bool:
+        nonlocal size
+        if text:
+            size += len(text)
+            parts.append(text)
+        return size <= limit
+
+    node = a
+    while node is not None and node is not container:
+        if not take(node.tail):
+            return None
+        for sibling in node.itersiblings():
+            if isinstance(sibling.tag, str):
+                if sibling.tag == "a" or next(sibling.iter("a"), None) is not None:
+                    return " ".join(parts)  # the next item's link
+                if not all(take(t) for t in sibling.itertext()):
+                    return None
+            if not take(sibling.tail):
+                return None
+        node = node.getparent()
     return " ".join(parts)
 
 

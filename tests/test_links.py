@@ -55,3 +55,31 @@ def test_links_sharing_a_card_each_lose_only_their_own_text() -> None:
     found = links(html)
     assert found["https://icma.az/news/5-bes"] == "İkinci Bu gün, 19:25"
     assert found["https://icma.az/news/6-alti"] == "Birinci Bu gün, 19:25"
+
+
+def flat_list(items: list[tuple[str, str]], wrap: str = "{}") -> str:
+    """A most-read list without an element per item: headline link, date, views, next headline ..."""
+    links = [f'<a href="/news/{20 + i}-x">{title}</a>' for i, (title, _) in enumerate(items)]
+    return "".join(f"{wrap.format(link)}<span>{when}</span> {i + 40}"
+                   for i, (link, (_, when)) in enumerate(zip(links, items, strict=True)))
+
+
+ITEMS = [(f"Xəbər başlığı nömrə {i}: nazirlik yeni qərar verib", f"{21 - i} Yanvar 2026 13:{10 + i}")
+         for i in range(12)]
+
+
+def test_a_list_without_an_element_per_item_dates_each_link_by_the_text_after_it() -> None:
+    for wrap in ("{}", "<h3>{}</h3>"):
+        html = f'<div class="most-read">{flat_list(ITEMS, wrap)}</div>'
+        found = links(html)
+        assert len(html) > CONTEXT_MAX_CHARS
+        assert [found[f"https://icma.az/news/{20 + i}-x"] for i in range(12)] == \
+            [f"{21 - i} Yanvar 2026 13:{10 + i} {i + 40}" for i in range(12)], wrap
+        assert parse_datetime(found["https://icma.az/news/25-x"]) is not None
+
+
+def test_prose_after_a_link_is_no_date() -> None:
+    # the link's sentence goes on past a date: longer than an item's date and count
+    body = ('<a href="/news/3-uc">Əvvəlki xəbərimizdə</a> yazmışdıq ki, saziş 23 Oktyabr 2025 tarixində '
+            "imzalanıb və qüvvəyə minib. " + FILLER * 4)
+    assert links(f'<div class="content"><p>{body}</p></div>')["https://icma.az/news/3-uc"] is None
