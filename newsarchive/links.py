@@ -16,8 +16,9 @@ class ListedLink:
     url: str
     text: str
     date_text: str | None
-    """Text near the link that may hold its date (the list item's remaining text); ``None`` when the
-    nearest container is no list item or card but a longer text (an article body, a menu)."""
+    """Text near the link that may hold its date: its list item's or card's remaining text, or in a
+    longer container (a list without an element per item) the short text up to the next link;
+    ``None`` in an article body or a menu."""
 
 
 #: Elements whose text is a link's context (the nearest one around the link).
@@ -38,7 +39,8 @@ def html_links(html: str, base_url: str, root: Any = None) -> Iterator[ListedLin
     """Every ``<a href>`` of a page with its text and the text of its list item / card.
 
     One walk of the tree: the text of a container shared by many links (a list) is read once
-    per page, not once per link, and no further than :data:`CONTEXT_MAX_CHARS`. *root*: the
+    per page, not once per link, and no further than :data:`CONTEXT_MAX_CHARS`; past that, a
+    link's text up to the next link (:data:`TRAILING_MAX_CHARS`). *root*: the
     page's tree when it is parsed already (an aggregator page object's
     :meth:`~newsarchive.pages.aggregator.AggregatorPage.tree`).
     """
