@@ -97,28 +97,28 @@ def _trailing_text(a: Any, container: Any, limit: int) -> str | None:
     <a>T2</a> …``: a list without an element per item), or ``None`` when it runs over *limit* characters."""
     parts: list[str] = []
     size = 0
+    for text in _texts_to_next_link(a, container):
+        size += len(text)
+        if size > limit:
+            return None
+        parts.append(text)
+    return " ".join(parts)
 
-    def take(text: str | None) -> bool:
-        nonlocal size
-        if text:
-            size += len(text)
-            parts.append(text)
-        return size <= limit
 
+def _texts_to_next_link(a: Any, container: Any) -> Iterator[str]:
+    """The text nodes after link *a* in document order, up to the next link or the end of *container*."""
     node = a
     while node is not None and node is not container:
-        if not take(node.tail):
-            return None
+        if node.tail:
+            yield node.tail
         for sibling in node.itersiblings():
             if isinstance(sibling.tag, str):
                 if sibling.tag == "a" or next(sibling.iter("a"), None) is not None:
-                    return " ".join(parts)  # the next item's link
-                if not all(take(t) for t in sibling.itertext()):
-                    return None
-            if not take(sibling.tail):
-                return None
+                    return  # the next item's link
+                yield from (t for t in sibling.itertext() if t)
+            if sibling.tail:
+                yield sibling.tail
         node = node.getparent()
-    return " ".join(parts)
 
 
 def _path_free(href: str) -> bool:
