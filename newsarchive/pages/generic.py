@@ -45,14 +45,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from lxml import etree
 from parsel import Selector
 from trafilatura.metadata import extract_metadata
+from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
@@ -76,6 +77,8 @@ from newsarchive.pages.title import choose_title, title_site_names
 from newsarchive.urls import host_of
 
 __all__ = ["GenericArticlePage", "jsonld_person", "strip_byline_label"]
+
+T = TypeVar("T")
 
 # --------------------------------------------------------------------------- data
 
@@ -234,20 +237,27 @@ class GenericArticlePage:
         if name not in self.flags:
             self.flags.append(name)
 
+    def _on_trafilatura_tree(self, read: Callable[[Extractor, Any], T]) -> T | None:
+        """*read* (metadata options, trafilatura's own parse of the page), or ``None`` when the page does
+        not parse or trafilatura fails on it."""
+        options = extractor_options(self.url, output_format="python", with_metadata=True)
+        try:
+            tree = load_html(self.text, options.max_file_size)
+            return None if tree is None else read(options, tree)
+        except (TypeError, ValueError, AssertionError, etree.LxmlError):  # htmldate's drop_tree of the root
+            return None
+
     @cached_property
     def extracted_metadata(self) -> Any:
         """trafilatura's metadata of the page (``title``, ``author``, ``date``), computed only when a
         field falls back that far (it costs a third of an extraction)."""
-        options = extractor_options(self.url, output_format="python", with_metadata=True)
-        # no "extensive" date search: it reads a copyright year as January 1st
-        options.date_params = {**(options.date_params or {}), "extensive_search": False}
-        try:
-            tree = load_html(self.text, options.max_file_size)
-            if tree is None:
-                return None
+
+        def read(options: Extractor, tree: Any) -> Any:
+            # no "extensive" date search: it reads a copyright year as January 1st
+            options.date_params = {**(options.date_params or {}), "extensive_search": False}
             return extract_metadata(tree, options.url, options.date_params, options.fast, options.author_blacklist)
-        except (TypeError, ValueError, AssertionError, etree.LxmlError):  # htmldate's drop_tree of the root
-            return None
+
+        return self._on_trafilatura_tree(read)
 
     @cached_property
     def extracted_author(self) -> str | None:
@@ -256,12 +266,7 @@ class GenericArticlePage:
         unmarked while titles and dates rarely are)."""
         if "extracted_metadata" in self.__dict__:
             return getattr(self.extracted_metadata, "author", None)
-        options = extractor_options(self.url, output_format="python", with_metadata=True)
-        try:
-            tree = load_html(self.text, options.max_file_size)
-            return None if tree is None else trafilatura_author(tree, options.author_blacklist)
-        except (TypeError, ValueError, AssertionError, etree.LxmlError):
-            return None
+        return self._on_trafilatura_tree(lambda options, tree: trafilatura_author(tree, options.author_blacklist))
 
     # -- title -------------------------------------------------------------------------
     def title(self) -> str | None:
