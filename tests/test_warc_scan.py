@@ -51,13 +51,17 @@ def write_warc(path: Path, *, gzip: bool, pages: int = 40) -> None:
         writer.write_record(failure)
 
 
+def indexed(path: Path) -> str:
+    """cdxj-indexer's index of *path*."""
+    return subprocess.run([str(CDXJ_INDEXER), str(path)], capture_output=True, text=True, check=True).stdout
+
+
 @pytest.mark.parametrize("gzip", [True, False], ids=["warc.gz", "warc"])
 def test_the_pass_reads_what_cdxj_indexer_reads(tmp_path: Path, gzip: bool) -> None:
     path = tmp_path / ("run.warc.gz" if gzip else "run.warc")
     write_warc(path, gzip=gzip)
     (found,) = scan.scan_files([path])
-    theirs = subprocess.run([str(CDXJ_INDEXER), str(path)], capture_output=True, text=True, check=True)
-    assert sorted(found.lines) == sorted(theirs.stdout.splitlines(keepends=True))
+    assert sorted(found.lines) == sorted(indexed(path).splitlines(keepends=True))
     assert any('"mime": "warc/revisit", "status": "304"' in line for line in found.lines)  # its HTTP headers read
     kinds = [record.kind for record in found.records]
     assert kinds == ["response"] * 40 + ["revisit", "failure"]
@@ -68,8 +72,7 @@ def test_the_pass_reads_what_cdxj_indexer_reads(tmp_path: Path, gzip: bool) -> N
 
 def record_starts(path: Path) -> list[int]:
     """Where each record starts, from cdxj-indexer's index of *path* (the indexed records only)."""
-    theirs = subprocess.run([str(CDXJ_INDEXER), str(path)], capture_output=True, text=True, check=True)
-    return sorted(int(line.split('"offset": "')[1].split('"')[0]) for line in theirs.stdout.splitlines())
+    return sorted(int(line.split('"offset": "')[1].split('"')[0]) for line in indexed(path).splitlines())
 
 
 @pytest.mark.parametrize("gzip", [True, False], ids=["warc.gz", "warc"])
@@ -77,8 +80,7 @@ def test_ranges_cut_at_the_index_s_offsets_read_what_one_pass_reads(tmp_path: Pa
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / ("run.warc.gz" if gzip else "run.warc")
     write_warc(path, gzip=gzip)
-    (tmp_path / (path.name + ".cdxj")).write_text(
-        subprocess.run([str(CDXJ_INDEXER), str(path)], capture_output=True, text=True, check=True).stdout)
+    (tmp_path / (path.name + ".cdxj")).write_text(indexed(path))
     monkeypatch.setattr(scan, "MIN_RANGE_BYTES", 0)
     parts = scan.file_parts(path, 4)
     starts = record_starts(path)
