@@ -162,6 +162,9 @@ NEWSARCHIVE_ORIGIN_MAX_SITEMAPS = 20
 NEWSARCHIVE_ORIGIN_MAX_SITEMAP_DEPTH = 2
 # Per-run cap on requests to one source domain (articles and its lists: home page, robots.txt, feeds, sitemaps).
 NEWSARCHIVE_ORIGIN_MAX_REQUESTS_PER_DOMAIN = 2000
+# Cited originals whose outcome (origin and text, ~2 KB) a run keeps in memory for later records citing them;
+# older ones move to a temporary SQLite file (newsarchive/origin/spill.py), so a long backfill's memory stays flat.
+NEWSARCHIVE_ORIGIN_OUTCOMES_IN_MEMORY = 10000
 # Site names learned from the <title> of a source site's pages (newsarchive/pages/site_names.py): the last
 # this many titles per host are kept (in memory and in the state store) …
 NEWSARCHIVE_SITE_NAMES_TITLES = 8

@@ -62,6 +62,7 @@ from newsarchive.origin.identity import origin_key
 from newsarchive.origin.listing import Candidate, parse_feed, parse_listing_html, parse_sitemap
 from newsarchive.origin.match import CandidatePool, best_match
 from newsarchive.origin.similarity import origin_similarity
+from newsarchive.origin.spill import SpilledOutcomes
 from newsarchive.pages.dates import apply_feed_date
 from newsarchive.pages.site_names import SiteNameLearner, page_title
 from newsarchive.replay import ReplayMissError, archived_titles, declared_aliases, replayed_entries, replayed_urls
@@ -225,6 +226,8 @@ class Original:
     key: str
     waiting: list[Citation] = field(default_factory=list)
     """Records citing it besides the one whose request is out."""
+    keys: list[str] = field(default_factory=list)
+    """The identity keys it was filed under (some may name another original since: a hand-over)."""
     tried: set[str] = field(default_factory=set)
     """URLs requested for it, as requested (a replay answers exact URLs), so a hand-over never repeats one."""
     outcome: Outcome | None = None
@@ -250,7 +253,12 @@ class OriginFollower:
         self.requests_per_domain: dict[str, int] = {}
         self.site_names = SiteNameMemory(crawler)
         self.originals: dict[str, Original] = {}
-        """Identity key → the original fetched (or being fetched) in this run."""
+        """Identity key → the original fetched (or being fetched) in this run, unless moved to ``spilled``."""
+        self.settled: dict[int, Original] = {}
+        """The originals in ``originals`` with an outcome, oldest first (by id: each is settled once)."""
+        self.outcomes_in_memory = settings.getint("NEWSARCHIVE_ORIGIN_OUTCOMES_IN_MEMORY")
+        self.spilled = SpilledOutcomes()
+        """Outcomes of the originals settled before the newest ``outcomes_in_memory``."""
         self.archived: dict[str, list[str]] | None = None
         """A replay: identity key → the archived URLs of that key (built at the first miss)."""
         self.aliases_read: set[str] = set()
@@ -261,6 +269,7 @@ class OriginFollower:
         """Records between :meth:`follow` and their emission (id → record; the dict keeps them alive)."""
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(self.spilled.close, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, extractor: ExtractionPool | None = None) -> OriginFollower:
@@ -304,7 +313,7 @@ class OriginFollower:
     def _fetch(self, citation: Citation, host: str) -> Iterator[Any]:
         """Request the original *citation* names, unless this run has it already or is fetching it."""
         key = origin_key(citation.url)
-        original = self.originals.get(key)
+        original = self._known(key)
         if original is not None and original.outcome is None and not original.in_flight \
                 and citation.url not in original.tried:
             yield self._origin_request(citation, original)  # a replay: this URL may be the one the runs fetched
@@ -312,6 +321,8 @@ class OriginFollower:
         if original is not None:
             self.stats.inc_value("newsarchive/origin/identity/shared")
             if original.outcome is not None:
+                if key not in self.originals:
+                    self.stats.inc_value("newsarchive/origin/outcomes/reloaded")
                 yield from self._apply(original.outcome, citation)
             else:
                 original.waiting.append(citation)
@@ -319,7 +330,8 @@ class OriginFollower:
         if not self._budget(host):
             yield from self._settle(citation.item, "not_attempted", notes.DOMAIN_CAP)
             return
-        original = self.originals[key] = Original(key)
+        original = Original(key)
+        self._file(key, original)
         yield self._origin_request(citation, original)
 
     def _origin_request(self, citation: Citation, original: Original) -> scrapy.Request:
@@ -337,7 +349,36 @@ class OriginFollower:
     def _original_of(self, request: scrapy.Request) -> Original:
         """The original a request fetches (a fresh one for a request made before the key was known)."""
         key = request.meta.get("newsarchive_origin_key") or origin_key(request.url)
-        return self.originals.setdefault(key, Original(key))
+        original = self.originals.get(key)
+        if original is None:
+            original = Original(key)
+            self._file(key, original)
+        return original
+
+    def _file(self, key: str, original: Original) -> None:
+        self.originals[key] = original
+        original.keys.append(key)
+
+    def _known(self, key: str) -> Original | None:
+        """The original filed under *key*: in memory, else settled and moved to disk (a copy, not filed again)."""
+        original = self.originals.get(key)
+        if original is None:
+            outcome = self.spilled.get(key)
+            if outcome is not None:
+                original = Original(key, outcome=outcome)
+        return original
+
+    def _keep(self, original: Original) -> None:
+        """*original* is settled: it stays in memory among the newest ``outcomes_in_memory``; the oldest
+        beyond them go to disk under every key that still names them."""
+        self.settled[id(original)] = original
+        while len(self.settled) > self.outcomes_in_memory:
+            oldest = self.settled.pop(next(iter(self.settled)))
+            names = [key for key in oldest.keys if self.originals.get(key) is oldest]
+            for key in names:
+                del self.originals[key]
+            self.spilled.put(names, oldest.outcome)
+            self.stats.inc_value("newsarchive/origin/outcomes/spilled")
 
     def _leader(self, request: scrapy.Request) -> Citation:
         kwargs = request.cb_kwargs
@@ -380,10 +421,12 @@ class OriginFollower:
         waiting, original.waiting = [leader, *original.waiting], []
         original.in_flight = False
         if outcome is None:
-            for key in [k for k, o in self.originals.items() if o is original]:
-                del self.originals[key]
+            for key in original.keys:
+                if self.originals.get(key) is original:
+                    del self.originals[key]
             return
         original.outcome = outcome
+        self._keep(original)
         for citation in waiting:
             yield from self._apply(outcome, citation, leader_similarity if citation is leader else None)
 
@@ -488,14 +531,18 @@ class OriginFollower:
         """*key* names *original* too (its page's canonical URL). A replay may hold records already waiting
         under that key: the runs never fetched the canonical URL a record cites, because another citation
         of the page taught them its key first. Those records now wait for this download."""
-        known = self.originals.setdefault(key, original)
+        known = self._known(key)
+        if known is None:
+            self._file(key, original)
+            return
         if known is original or known.outcome is not None or known.in_flight:
             return
         original.waiting += known.waiting
         original.tried |= known.tried
         known.waiting = []
-        for name in [k for k, o in self.originals.items() if o is known]:  # every key it had names this one
-            self.originals[name] = original
+        for name in known.keys:  # every key it had names this one
+            if self.originals.get(name) is known:
+                self._file(name, original)
         self.stats.inc_value("newsarchive/origin/identity/canonical_handover")
 
     def origin_failed(self, failure: Any) -> Iterator[Any]:  # a twisted Failure

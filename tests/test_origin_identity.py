@@ -166,6 +166,29 @@ def test_a_page_naming_the_other_slug_in_its_canonical_link_is_the_same_original
     assert {r["origin"]["title"] for r in records} == {current.origin.title}
 
 
+def test_a_crawl_keeping_one_outcome_in_memory_archives_the_same_origins(tmp_path: Path) -> None:
+    """Every original settled before the last one is on disk when a later record cites it. One request
+    at a time, so both crawls meet the citations in one order (and each original settles before the next
+    record's citation: every shared one comes from disk)."""
+    serial = {"CONCURRENT_REQUESTS": 1}
+    one = {**serial, "NEWSARCHIVE_ORIGIN_OUTCOMES_IN_MEMORY": 1}
+    with MirrorServer(articles=ARTICLES, variants=True) as mirror:
+        kept = run_crawl(mirror, tmp_path / "kept", settings=serial)
+        bounded = run_crawl(mirror, tmp_path / "bounded", settings=one)
+    assert kept.returncode == bounded.returncode == 0, (kept.log + bounded.log)[-3000:]
+    fields = ("origin_status", "origin_note", "origin_url", "origin_method", "origin_similarity", "origin")
+
+    def origins(result: CrawlResult) -> dict[str, dict[str, Any]]:
+        return {url: {f: r.get(f) for f in fields} for url, r in result.by_url().items()}
+
+    assert len(bounded.items) == ARTICLES and origins(bounded) == origins(kept)
+    assert fetches(bounded) == fetches(kept)  # nothing downloaded again
+    shared = kept.stats["newsarchive/origin/identity/shared"]
+    assert shared >= 6 and bounded.stats["newsarchive/origin/outcomes/reloaded"] == shared
+    assert bounded.stats["newsarchive/origin/outcomes/spilled"] >= 20
+    assert "newsarchive/origin/outcomes/spilled" not in kept.stats
+
+
 def test_the_database_finds_every_article_citing_one_original(crawl: CrawlResult) -> None:
     db = sqlite3.connect(crawl.out_dir / "archive.sqlite3")
     try:
@@ -228,7 +251,7 @@ def test_an_archived_origin_gets_its_key_when_the_database_migrates(tmp_path: Pa
 
 # -- the follower's hand-over in a replay (the runs fetched the original under another URL) ------------
 
-def follower_and_records() -> tuple[Any, list[Any]]:
+def follower_and_records(**settings: Any) -> tuple[Any, list[Any]]:
     from scrapy.utils.test import get_crawler
 
     from newsarchive.items import Article
@@ -236,7 +259,7 @@ def follower_and_records() -> tuple[Any, list[Any]]:
     from spiders.origins import OriginFollower
 
     follower = OriginFollower(get_crawler(IcmaSpider, settings_dict={
-        "NEWSARCHIVE_INCREMENTAL": False, "NEWSARCHIVE_ORIGIN_MAX_REQUESTS_PER_DOMAIN": 10}))
+        "NEWSARCHIVE_INCREMENTAL": False, "NEWSARCHIVE_ORIGIN_MAX_REQUESTS_PER_DOMAIN": 10, **settings}))
     cited = ("https://apa.az/az/xeber/siyaset/bir-880001?utm_source=icma.az",
              "https://www.apa.az/az/xeber/siyaset/iki-880001", "http://apa.az/az/xeber/idman/uc-880001")
     records = [Article(url=f"https://icma.az/news/xeber-{n}", source_url=url, body="Mətn burada.")
@@ -360,6 +383,75 @@ def test_a_replay_miss_finds_an_archived_page_that_names_its_url(tmp_path: Path)
     assert follower.stats.get_value("newsarchive/origin/identity/archived_alias") == 1
     assert follower.aliases_read == {"report.az"}
     assert follower.stats.get_value("newsarchive/origin/identity/declared_hosts_read") == 1
+
+
+# -- outcomes beyond the memory bound (NEWSARCHIVE_ORIGIN_OUTCOMES_IN_MEMORY) ------------------------------
+
+def follow_in_turn(in_memory: int) -> tuple[Any, list[tuple[Any, ...]]]:
+    """Records citing three originals, each fetched and answered before the next, then cited again
+    under other URLs: the report.az original under the current URL its old slug's page names."""
+    from newsarchive.items import Article
+
+    follower, (first, second, third) = follower_and_records(NEWSARCHIVE_ORIGIN_OUTCOMES_IN_MEMORY=in_memory)
+    current, old = report_records()
+    gone = Article(url="https://icma.az/news/xeber-9", source_url="https://oxu.az/siyaset/912345", body="Mətn.")
+    emitted = []
+    for record, page in ((first, APA_PAGE), (old, REPORT_PAGE), (gone, None)):
+        [request] = list(follower.follow(record))
+        if page is None:
+            emitted += follower.origin_failed(not_found(request))
+        else:
+            emitted += answer(follower, request, page)
+    for record in (second, current, third):
+        emitted += follower.follow(record)  # each takes its original's outcome: no request
+    assert all(isinstance(r, Article) for r in emitted)
+    return follower, [(r.url, r.origin_status, r.origin_note, r.origin_url, r.origin_method, r.origin_similarity,
+                       r.origin and (r.origin.key, r.origin.title, r.origin.body, r.origin.url)) for r in emitted]
+
+
+def not_found(request: Any) -> Any:
+    from scrapy.http import HtmlResponse
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.python.failure import Failure
+
+    failure = Failure(HttpError(HtmlResponse(url=request.url, status=404, body=b"", request=request)))
+    failure.request = request  # type: ignore[attr-defined]
+    return failure
+
+
+def test_originals_beyond_the_memory_bound_are_answered_from_disk() -> None:
+    kept, in_memory = follow_in_turn(10_000)
+    bounded, on_disk = follow_in_turn(1)
+    assert on_disk == in_memory  # the same records, every origin field
+    assert [r[1] for r in on_disk] == ["ok", "ok", "not_found", "ok", "ok", "ok"]
+    assert on_disk[4][2:4] == (None, REPORT_OLD)  # the current URL: the key its old slug's page named
+    assert {id(o) for o in bounded.originals.values()} == {id(bounded.settled[k]) for k in bounded.settled}
+    assert len(bounded.settled) == 1  # the last original settled (oxu.az), nothing else in memory
+    stats = bounded.stats.get_stats()
+    assert stats["newsarchive/origin/outcomes/spilled"] == 2
+    assert stats["newsarchive/origin/outcomes/reloaded"] == 3  # the three later records, each from disk
+    assert stats["newsarchive/origin/identity/requested"] == kept.stats.get_value(
+        "newsarchive/origin/identity/requested") == 3  # nothing fetched twice
+    assert "newsarchive/origin/outcomes/spilled" not in kept.stats.get_stats()
+    bounded.spilled.close()
+
+
+def test_spilled_outcomes_keep_the_first_outcome_of_a_key() -> None:
+    from newsarchive.items import Origin
+    from newsarchive.origin.spill import SpilledOutcomes
+    from spiders.origins import Outcome
+
+    spilled = SpilledOutcomes()
+    assert spilled.get("id:apa.az/az/1") is None and spilled._db is None  # no database until an outcome moves
+    first = Outcome("ok", None, Origin(url="https://apa.az/az/1", title="Bir", body="Mətn", authors=["Ə"]),
+                    "https://apa.az/az/1")
+    spilled.put(["id:apa.az/az/1", "url:apa.az/az/bir-1"], first)
+    spilled.put(["url:apa.az/az/bir-1"], Outcome("unreachable", "timeout"))
+    again = spilled.get("url:apa.az/az/bir-1")
+    assert again == first and again is not first and again.origin is not first.origin  # a copy each time
+    assert spilled.get("id:apa.az/az/1") == first and spilled.get("id:apa.az/az/2") is None
+    spilled.close()
+    assert spilled.get("id:apa.az/az/1") is None
 
 
 # -- the database, SQLite and PostgreSQL ------------------------------------------------------------
