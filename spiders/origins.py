@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import sys
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -373,11 +374,15 @@ class OriginFollower:
         beyond them go to disk under every key that still names them."""
         self.settled[id(original)] = original
         while len(self.settled) > self.outcomes_in_memory:
-            oldest = self.settled.pop(next(iter(self.settled)))
+            oldest = self.settled[next(iter(self.settled))]
             names = [key for key in oldest.keys if self.originals.get(key) is oldest]
+            if not self.spilled.put(names, oldest.outcome):  # logged: every outcome stays in memory from now on
+                self.stats.inc_value("newsarchive/origin/outcomes/spill_failed")
+                self.outcomes_in_memory = sys.maxsize
+                return
+            del self.settled[id(oldest)]
             for key in names:
                 del self.originals[key]
-            self.spilled.put(names, oldest.outcome)
             self.stats.inc_value("newsarchive/origin/outcomes/spilled")
 
     def _leader(self, request: scrapy.Request) -> Citation:

@@ -387,12 +387,15 @@ def test_a_replay_miss_finds_an_archived_page_that_names_its_url(tmp_path: Path)
 
 # -- outcomes beyond the memory bound (NEWSARCHIVE_ORIGIN_OUTCOMES_IN_MEMORY) ------------------------------
 
-def follow_in_turn(in_memory: int) -> tuple[Any, list[tuple[Any, ...]]]:
+def follow_in_turn(in_memory: int, prepare: Any = None) -> tuple[Any, list[tuple[Any, ...]]]:
     """Records citing three originals, each fetched and answered before the next, then cited again
-    under other URLs: the report.az original under the current URL its old slug's page names."""
+    under other URLs: the report.az original under the current URL its old slug's page names.
+    *prepare* is called with the follower before the first record."""
     from newsarchive.items import Article
 
     follower, (first, second, third) = follower_and_records(NEWSARCHIVE_ORIGIN_OUTCOMES_IN_MEMORY=in_memory)
+    if prepare is not None:
+        prepare(follower)
     current, old = report_records()
     gone = Article(url="https://icma.az/news/xeber-9", source_url="https://oxu.az/siyaset/912345", body="Mətn.")
     emitted = []
@@ -434,6 +437,24 @@ def test_originals_beyond_the_memory_bound_are_answered_from_disk() -> None:
         "newsarchive/origin/identity/requested") == 3  # nothing fetched twice
     assert "newsarchive/origin/outcomes/spilled" not in kept.stats.get_stats()
     bounded.spilled.close()
+
+
+def test_a_store_that_cannot_open_keeps_the_outcomes_in_memory(monkeypatch: pytest.MonkeyPatch,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    """No writable temporary directory (or a full disk): more memory, the same records."""
+    from newsarchive.origin import spill
+
+    def unwritable(*args: Any, **kwargs: Any) -> Any:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    _, in_memory = follow_in_turn(10_000)
+    broken, records = follow_in_turn(1, lambda _: monkeypatch.setattr(spill.sqlite3, "connect", unwritable))
+    assert records == in_memory
+    assert len(broken.settled) == 3  # every original settled, in memory
+    stats = broken.stats.get_stats()
+    assert stats["newsarchive/origin/outcomes/spill_failed"] == 1  # tried once, then no more
+    assert "newsarchive/origin/outcomes/spilled" not in stats and stats["newsarchive/origin/identity/requested"] == 3
+    assert "the run keeps them in memory" in caplog.text
 
 
 def test_spilled_outcomes_keep_the_first_outcome_of_a_key() -> None:

@@ -9,15 +9,20 @@ ones here, so a later citation of them still finds them and memory stays flat.
 The store is a private temporary SQLite database (``sqlite3.connect("")``), opened at the first
 outcome moved: SQLite keeps its first pages in memory, writes the rest to a file in its temporary
 directory (``SQLITE_TMPDIR``, else ``TMPDIR``, else ``/var/tmp``, ``/usr/tmp``, ``/tmp``) that it
-unlinks as soon as it opens it, so nothing is left behind, even by a killed run.
+unlinks as soon as it opens it, so nothing is left behind, even by a killed run. When the store
+fails (no writable temporary directory, a full disk), the follower keeps every later outcome in
+memory instead: a run uses more memory, it never loses an outcome to the store.
 """
 
 from __future__ import annotations
 
+import logging
 import pickle
 import sqlite3
 from collections.abc import Iterable
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 
 class SpilledOutcomes:
@@ -26,20 +31,32 @@ class SpilledOutcomes:
     def __init__(self) -> None:
         self._db: sqlite3.Connection | None = None
 
-    def put(self, keys: Iterable[str], outcome: Any) -> None:
-        """Store *outcome* under each of *keys* (a key already stored keeps its outcome)."""
-        if self._db is None:
-            self._db = sqlite3.connect("", isolation_level=None)  # autocommit: nothing to roll back
-            self._db.execute("PRAGMA journal_mode = OFF")
-            self._db.execute("CREATE TABLE outcome (key TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID")
+    def put(self, keys: Iterable[str], outcome: Any) -> bool:
+        """Store *outcome* under each of *keys* (a key already stored keeps its outcome); whether it could."""
         data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
-        self._db.executemany("INSERT OR IGNORE INTO outcome (key, data) VALUES (?, ?)", [(k, data) for k in keys])
+        try:
+            if self._db is None:
+                self._db = sqlite3.connect("", isolation_level=None)  # autocommit: nothing to roll back
+                self._db.execute("PRAGMA journal_mode = OFF")
+                self._db.execute("CREATE TABLE outcome (key TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID")
+            self._db.executemany("INSERT OR IGNORE INTO outcome (key, data) VALUES (?, ?)",
+                                 [(k, data) for k in keys])
+        except sqlite3.Error as exc:
+            logger.warning("Cannot move cited originals' outcomes to a temporary SQLite file (%(error)s); "
+                           "the run keeps them in memory", {"error": exc})
+            return False
+        return True
 
     def get(self, key: str) -> Any | None:
         """The outcome stored under *key* (a new copy each time), or ``None``."""
         if self._db is None:
             return None
-        row = self._db.execute("SELECT data FROM outcome WHERE key = ?", (key,)).fetchone()
+        try:
+            row = self._db.execute("SELECT data FROM outcome WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error as exc:  # the original is fetched again: a request more, nothing lost
+            logger.warning("Cannot read a cited original's outcome back (%(error)s): %(key)s",
+                           {"error": exc, "key": key})
+            return None
         return pickle.loads(row[0]) if row is not None else None
 
     def close(self) -> None:
