@@ -168,8 +168,9 @@ def test_a_page_naming_the_other_slug_in_its_canonical_link_is_the_same_original
 
 def test_a_crawl_keeping_one_outcome_in_memory_archives_the_same_origins(tmp_path: Path) -> None:
     """Every original settled before the last one is on disk when a later record cites it. One request
-    at a time, so both crawls meet the citations in one order (and each original settles before the next
-    record's citation: every shared one comes from disk)."""
+    at a time, so both crawls meet the citations in the same order. (Not strictly: Scrapy may start the
+    next download before a callback has queued its origin request, so a citation can still find its
+    original in flight, and then it waits for it instead of reading it from disk.)"""
     serial = {"CONCURRENT_REQUESTS": 1}
     one = {**serial, "NEWSARCHIVE_ORIGIN_OUTCOMES_IN_MEMORY": 1}
     with MirrorServer(articles=ARTICLES, variants=True) as mirror:
@@ -184,7 +185,7 @@ def test_a_crawl_keeping_one_outcome_in_memory_archives_the_same_origins(tmp_pat
     assert len(bounded.items) == ARTICLES and origins(bounded) == origins(kept)
     assert fetches(bounded) == fetches(kept)  # nothing downloaded again
     shared = kept.stats["newsarchive/origin/identity/shared"]
-    assert shared >= 6 and bounded.stats["newsarchive/origin/outcomes/reloaded"] == shared
+    assert shared >= 6 and 1 <= bounded.stats["newsarchive/origin/outcomes/reloaded"] <= shared
     assert bounded.stats["newsarchive/origin/outcomes/spilled"] >= 20
     assert "newsarchive/origin/outcomes/spilled" not in kept.stats
 
