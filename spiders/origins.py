@@ -360,6 +360,10 @@ class OriginFollower:
         self.originals[key] = original
         original.keys.append(key)
 
+    def _names(self, original: Original) -> list[str]:
+        """The keys that still file *original* (a hand-over may have filed some of them to another since)."""
+        return [key for key in original.keys if self.originals.get(key) is original]
+
     def _known(self, key: str) -> Original | None:
         """The original filed under *key*: in memory, else settled and moved to disk (a copy, not filed again)."""
         original = self.originals.get(key)
@@ -375,7 +379,7 @@ class OriginFollower:
         self.settled[id(original)] = original
         while len(self.settled) > self.outcomes_in_memory:
             oldest = self.settled[next(iter(self.settled))]
-            names = [key for key in oldest.keys if self.originals.get(key) is oldest]
+            names = self._names(oldest)
             if not self.spilled.put(names, oldest.outcome):  # logged: every outcome stays in memory from now on
                 self.stats.inc_value("newsarchive/origin/outcomes/spill_failed")
                 self.outcomes_in_memory = sys.maxsize
@@ -426,9 +430,8 @@ class OriginFollower:
         waiting, original.waiting = [leader, *original.waiting], []
         original.in_flight = False
         if outcome is None:
-            for key in original.keys:
-                if self.originals.get(key) is original:
-                    del self.originals[key]
+            for key in self._names(original):
+                del self.originals[key]
             return
         original.outcome = outcome
         self._keep(original)
@@ -545,9 +548,8 @@ class OriginFollower:
         original.waiting += known.waiting
         original.tried |= known.tried
         known.waiting = []
-        for name in known.keys:  # every key it had names this one
-            if self.originals.get(name) is known:
-                self._file(name, original)
+        for name in self._names(known):  # every key it had names this one
+            self._file(name, original)
         self.stats.inc_value("newsarchive/origin/identity/canonical_handover")
 
     def origin_failed(self, failure: Any) -> Iterator[Any]:  # a twisted Failure
